@@ -1,0 +1,1 @@
+"""Chat-platform adapters over the qotd core: console (built in), Discord and Slack."""

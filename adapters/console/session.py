@@ -1,0 +1,164 @@
+"""The console session: reads lines (a TTY or a pipe) and turns them into neutral commands and answers.
+
+    /qotd ...        a command, as the acting member
+    /as NAME         act as NAME from now on (the first member is an admin)
+    /advance 90m     move the simulated clock (needs --clock), firing what falls due on the way
+    /now             show the clock
+    /help, /quit     console help, leave
+    anything else    the acting member's answer to the channel's latest question
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from adapters.console.port import ConsolePort
+from bot.bootstrap import Qotd
+from bot.clock import FakeClock
+from bot.errors import InvalidInput
+from bot.ports import ChannelRef, Member, Reply
+from bot.schedule_rules import parse_duration
+from bot.services.answering import AnswerSubmitted
+from bot.services.schedule_admin import load_schedule
+from bot.time_format import local_and_utc
+
+CHANNEL = ChannelRef(platform="console", workspace_id="local", channel_id="general")
+DEFAULT_MEMBER = "you"
+MAX_STEPS_PER_ADVANCE = 10_000
+CONSOLE_HELP = """Console commands:
+  /qotd help         the bot's commands (try /qotd setup time=09:00 tz=Europe/Berlin days=mon-fri reveal=8h)
+  /as NAME           act as another member (the first member is an admin)
+  /advance 1d        move the simulated clock (start with --clock) and fire what falls due: 90m, 6h, 1d12h
+  /now               show the simulated or real time
+  /quit              leave
+Any other line is your answer to the latest question."""
+
+
+class ConsoleSession:
+    def __init__(self, app: Qotd, port: ConsolePort, clock: FakeClock | None) -> None:
+        self.app = app
+        self.port = port
+        self.fake_clock = clock
+        self.members: list[str] = []
+        self.acting = DEFAULT_MEMBER
+
+    # ------------------------------------------------------------ members
+    def member(self) -> Member:
+        if self.acting not in self.members:
+            self.members.append(self.acting)
+        return Member(id=self.acting.lower(), name=self.acting, is_admin=self.acting == self.members[0])
+
+    # ------------------------------------------------------------ lines
+    async def handle_line(self, line: str) -> bool:
+        """Handle one input line. Returns False when the session should end."""
+        text = line.strip()
+        if not text or text.startswith("#"):
+            return True
+        word, _, rest = text.partition(" ")
+        word = word.lower()
+        if word in ("/quit", "/exit"):
+            return False
+        if word == "/help":
+            self.port.say(CONSOLE_HELP)
+        elif word == "/as":
+            self._act_as(rest.strip())
+        elif word == "/advance":
+            await self._advance(rest.strip())
+        elif word == "/now":
+            await self._show_now()
+        elif word == "/qotd":
+            self._show(await self.app.handle_text(CHANNEL, self.member(), text))
+        elif word.startswith("/"):
+            self.port.say(f"Unknown console command '{word}'. Type /help for console commands or /qotd help for the bot.")
+        else:
+            self._show(await self.app.answer(AnswerSubmitted(channel=CHANNEL, member=self.member(), text=text)))
+        return True
+
+    def _act_as(self, name: str) -> None:
+        if not name or len(name) > 64 or any(c.isspace() for c in name):
+            self.port.say("Usage: /as NAME (one word, up to 64 characters)")
+            return
+        self.acting = name
+        member = self.member()
+        role = " (admin)" if member.is_admin else ""
+        self.port.say(f"Now acting as {name}{role}.")
+
+    async def _advance(self, spec: str) -> None:
+        if self.fake_clock is None:
+            self.port.say("/advance needs a simulated clock: start the console with --clock 2026-11-23T08:00:00Z")
+            return
+        try:
+            delta = parse_duration(spec, what="advance")
+        except InvalidInput as exc:
+            self.port.say(f"Sorry, {exc.message}.")
+            return
+        target = self.fake_clock.now() + delta
+        previous = None
+        for _ in range(MAX_STEPS_PER_ADVANCE):
+            due = await self.app.next_due_at()
+            if due is None or due > target:
+                break
+            if due > self.fake_clock.now():
+                self.fake_clock.set(due)
+            report = await self.app.tick()
+            if not report and due == previous:
+                break  # nothing could be done at this instant; do not spin
+            previous = due
+        self.fake_clock.set(target)
+        await self.app.tick()
+        await self._show_now()
+
+    async def _show_now(self) -> None:
+        schedule = await load_schedule(self.app.ctx, CHANNEL)
+        zone = schedule.timezone_name if schedule else "UTC"
+        self.port.say(f"Clock: {local_and_utc(self.app.ctx.clock.now(), zone)}")
+
+    def _show(self, reply: Reply) -> None:
+        if reply.private:
+            self.port.say(f"  (only {self.acting} sees this) " + reply.text.replace("\n", "\n  "))
+        else:
+            self.port.say(reply.text)
+
+
+async def run_console(app: Qotd, clock: FakeClock | None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+    port = ConsolePort(stdout, app.ctx.clock)
+    app.connect(CHANNEL.platform, port)
+    session = ConsoleSession(app, port, clock)
+    interactive = stdin.isatty() and stdout.isatty()
+    port.say("qotd console — channel #general. /help for console commands, /qotd help for the bot.")
+    scheduler = None
+    if clock is None:
+        from bot.scheduler import start_ticking
+
+        scheduler = start_ticking(app, app.ctx.settings.tick_seconds)
+    else:
+        await session._show_now()
+        await app.tick()
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            if interactive:
+                try:
+                    line = await loop.run_in_executor(None, input, f"{session.acting}> ")
+                except EOFError:
+                    break
+            else:
+                line = await loop.run_in_executor(None, stdin.readline)
+                if not line:
+                    break
+            if not await session.handle_line(line):
+                break
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        port.say("Bye.")
+
+
+def parse_clock(text: str | None) -> FakeClock | None:
+    if text is None:
+        return None
+    from bot.clock import parse_instant
+
+    return FakeClock(parse_instant(text))

@@ -1,0 +1,100 @@
+"""The composition root: the one place that wires settings, database, clock, bank and adapters.
+
+Every entry point (CLI, console, platform adapters) and every test builds the
+bot through `bootstrap()` and talks to the returned `Qotd` facade.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clock import Clock, SystemClock
+from bot.command_handlers import handle_command
+from bot.commands import Command, parse_command
+from bot.config import Settings
+from bot.context import Context
+from bot.db.engine import create_engine, describe_url, upgrade
+from bot.due_work import TickReport, next_due_at, run_due_work
+from bot.errors import QotdError
+from bot.ports import ChannelRef, ChatPort, Member, Reply
+from bot.question_bank import QuestionBank, load_bank
+from bot.services.answering import AnswerSubmitted, submit_answer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Qotd:
+    ctx: Context
+
+    async def handle_text(self, channel: ChannelRef, member: Member, text: str) -> Reply:
+        """Parse and run a `/qotd ...` line. Problems come back as a friendly private reply."""
+        try:
+            command = parse_command(text)
+        except QotdError as exc:
+            return error_reply(exc)
+        return await self.handle(channel, member, command)
+
+    async def handle(self, channel: ChannelRef, member: Member, command: Command) -> Reply:
+        try:
+            return await handle_command(self.ctx, channel, member, command)
+        except QotdError as exc:
+            return error_reply(exc)
+
+    async def answer(self, event: AnswerSubmitted) -> Reply:
+        try:
+            return await submit_answer(self.ctx, event)
+        except QotdError as exc:
+            return error_reply(exc)
+
+    async def tick(self) -> TickReport:
+        return await run_due_work(self.ctx)
+
+    async def next_due_at(self) -> datetime | None:
+        return await next_due_at(self.ctx)
+
+    def connect(self, platform: str, port: ChatPort) -> None:
+        self.ctx.ports[platform] = port
+
+    async def close(self) -> None:
+        await self.ctx.engine.dispose()
+
+
+def error_reply(exc: QotdError) -> Reply:
+    message = exc.message
+    return Reply(f"Sorry, {message}.", private=True, ok=False) if not message.endswith((".", "!", "?")) else Reply(
+        f"Sorry, {message}", private=True, ok=False
+    )
+
+
+async def bootstrap(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    ports: dict[str, ChatPort] | None = None,
+    rng: random.Random | None = None,
+    bank: QuestionBank | None = None,
+    migrate: bool = True,
+) -> Qotd:
+    """Build the bot. Loads (and validates) the bank, opens the database and upgrades its schema."""
+    question_bank = bank if bank is not None else load_bank(settings.content_dir)
+    engine = create_engine(settings.database_url)
+    if migrate:
+        try:
+            await upgrade(engine)
+        except Exception:
+            await engine.dispose()
+            raise
+    log.info("database %s ready; %d questions in the bank", describe_url(settings.database_url), len(question_bank))
+    ctx = Context(
+        engine=engine,
+        clock=clock or SystemClock(),
+        bank=question_bank,
+        settings=settings,
+        ports=dict(ports or {}),
+        rng=rng or random.Random(),
+    )
+    return Qotd(ctx)

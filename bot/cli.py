@@ -1,0 +1,200 @@
+"""The `qotd` command line: run, console, db, content, schedule."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from bot.config import ConfigError, Settings
+
+log = logging.getLogger("qotd")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qotd", description="qotd — a question of the day for engineering teams.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("run", help="run the bot: Discord/Slack when configured, otherwise the console")
+
+    console = sub.add_parser("console", help="play in the terminal: one channel, one local workspace")
+    console.add_argument("--db", help="database URL (default: DATABASE_URL or the local SQLite file)")
+    console.add_argument("--clock", help="start a simulated clock at this ISO-8601 time; enables /advance")
+    console.add_argument("--seed", type=int, help="seed the question order (for repeatable scripts)")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
+    for name, text in (("upgrade", "apply pending migrations"), ("current", "show the schema revision")):
+        action = db_sub.add_parser(name, help=text)
+        action.add_argument("--db", help="database URL (default: DATABASE_URL or the local SQLite file)")
+
+    content = sub.add_parser("content", help="the question bank")
+    content_sub = content.add_subparsers(dest="content_command", metavar="ACTION")
+    validate = content_sub.add_parser("validate", help="check bank files and print counts per topic and difficulty")
+    validate.add_argument("path", nargs="?", help="a file or directory (default: the configured content directory)")
+
+    schedule = sub.add_parser("schedule", help="schedule tools")
+    schedule_sub = schedule.add_subparsers(dest="schedule_command", metavar="ACTION")
+    preview = schedule_sub.add_parser("preview", help="print the next post instants of a schedule, in UTC")
+    preview.add_argument("--time", required=True, help="local post time, HH:MM")
+    preview.add_argument("--tz", required=True, help="IANA time zone, e.g. Europe/Berlin")
+    preview.add_argument("--days", default="daily", help="daily, mon-fri, mon,wed,fri ... (default daily)")
+    preview.add_argument("--from", dest="start", help="local start date YYYY-MM-DD (default today)")
+    preview.add_argument("--count", type=int, default=7, help="how many instants (default 7)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env(os.environ)
+    except ConfigError as exc:
+        print(f"qotd: configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    if args.command == "content":
+        if args.content_command != "validate":
+            parser.parse_args(["content", "--help"])
+        return content_validate(Path(args.path) if args.path else settings.content_dir)
+    if args.command == "schedule":
+        if args.schedule_command != "preview":
+            parser.parse_args(["schedule", "--help"])
+        return schedule_preview(args)
+    if args.command == "db":
+        if args.db_command is None:
+            parser.parse_args(["db", "--help"])
+        return asyncio.run(db_command(args.db_command, _with_db(settings, args.db)))
+    if args.command == "console":
+        return run_console_command(_with_db(settings, args.db), args.clock, args.seed)
+    if args.command == "run":
+        if settings.platforms:
+            print(
+                f"qotd: {', '.join(settings.platforms)} credentials are set, but this build has no "
+                f"{'/'.join(settings.platforms)} adapter yet; unset them to run the console",
+                file=sys.stderr,
+            )
+            return 2
+        return run_console_command(settings, None, None)
+    parser.print_help()
+    return 2
+
+
+def _with_db(settings: Settings, url: str | None) -> Settings:
+    if not url:
+        return settings
+    from dataclasses import replace
+
+    env = {"DATABASE_URL": url}
+    try:
+        return replace(settings, database_url=Settings.from_env(env).database_url)
+    except ConfigError as exc:
+        raise SystemExit(f"qotd: {exc}") from None
+
+
+def content_validate(path: Path) -> int:
+    from bot.question_bank import read_bank
+    from bot.topics import TOPICS
+
+    bank, problems = read_bank(path)
+    if problems:
+        for problem in problems:
+            print(problem)
+        print(f"{len(problems)} problem(s) found in {path}", file=sys.stderr)
+        return 1
+    counts = bank.counts()
+    width = max(len(t) for t in TOPICS)
+    print(f"{'topic':<{width}}  d1  d2  d3  total")
+    totals = [0, 0, 0]
+    for topic in TOPICS:
+        row = counts.get(topic)
+        if not row:
+            continue
+        values = [row.get(d, 0) for d in (1, 2, 3)]
+        totals = [a + b for a, b in zip(totals, values)]
+        print(f"{topic:<{width}}  {values[0]:>2}  {values[1]:>2}  {values[2]:>2}  {sum(values):>5}")
+    print(f"{'total':<{width}}  {totals[0]:>2}  {totals[1]:>2}  {totals[2]:>2}  {sum(totals):>5}")
+    print(f"OK: {len(bank)} questions in {path}")
+    return 0
+
+
+def schedule_preview(args: argparse.Namespace) -> int:
+    from bot.errors import InvalidInput
+    from bot.schedule_rules import PostingRule, parse_days, parse_post_time, parse_zone
+
+    try:
+        rule = PostingRule(at=parse_post_time(args.time), zone=parse_zone(args.tz), days=parse_days(args.days))
+        start = date.fromisoformat(args.start) if args.start else date.today()
+    except InvalidInput as exc:
+        print(f"qotd: {exc.message}", file=sys.stderr)
+        return 2
+    except ValueError:
+        print(f"qotd: --from '{args.start}' is not a date like 2026-03-29", file=sys.stderr)
+        return 2
+    if not 1 <= args.count <= 1000:
+        print("qotd: --count must be between 1 and 1000", file=sys.stderr)
+        return 2
+    for instant in rule.occurrences_from(start, args.count):
+        print(instant.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return 0
+
+
+async def db_command(action: str, settings: Settings) -> int:
+    from bot.db.engine import create_engine, current_revision, describe_url, upgrade
+
+    engine = create_engine(settings.database_url)
+    try:
+        if action == "upgrade":
+            await upgrade(engine)
+        print(f"{describe_url(settings.database_url)}: schema at revision {await current_revision(engine)}")
+    except Exception as exc:
+        print(f"qotd: could not reach {describe_url(settings.database_url)}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def run_console_command(settings: Settings, clock_text: str | None, seed: int | None) -> int:
+    import random
+
+    from adapters.console.session import parse_clock, run_console
+    from bot.bootstrap import bootstrap
+    from bot.question_bank import BankError
+
+    try:
+        clock = parse_clock(clock_text)
+    except ValueError as exc:
+        print(f"qotd: --clock: {exc}", file=sys.stderr)
+        return 2
+    if clock is not None or not sys.stdin.isatty():
+        logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
+
+    async def go() -> int:
+        try:
+            app = await bootstrap(settings, clock=clock, rng=random.Random(seed) if seed is not None else None)
+        except BankError as exc:
+            print(f"qotd: the question bank has problems:\n{exc}", file=sys.stderr)
+            return 1
+        try:
+            await run_console(app, clock)
+        finally:
+            await app.close()
+        return 0
+
+    try:
+        return asyncio.run(go())
+    except KeyboardInterrupt:
+        return 130

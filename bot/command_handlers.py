@@ -1,0 +1,92 @@
+"""Runs a parsed /qotd command for a member and returns the reply. Admin checks live here."""
+
+from __future__ import annotations
+
+from bot.commands import (
+    SPECS,
+    Command,
+    Help,
+    Leaderboard,
+    Quiz,
+    Setup,
+    Simple,
+    Streak,
+    command_name,
+    is_admin_only,
+)
+from bot.context import Context
+from bot.errors import NotAllowed, NotFound
+from bot.ports import ChannelRef, Member, Reply
+from bot.scoring import RULES_TEXT
+from bot.services import posting, quiz, schedule_admin, standings
+from bot.services.revealing import open_post_id, reveal_post
+from bot.topics import TOPICS
+
+
+async def handle_command(ctx: Context, channel: ChannelRef, member: Member, command: Command) -> Reply:
+    if is_admin_only(command) and not member.is_admin:
+        raise NotAllowed(f"only admins can use /qotd {command_name(command)}; ask an admin of this workspace")
+    match command:
+        case Setup():
+            return await schedule_admin.setup(ctx, channel, member, command)
+        case Simple(name="post"):
+            claim = await posting.claim_manual(ctx, channel)
+            posted = await posting.deliver(ctx, claim)
+            if posted is None:
+                raise NotFound("the question could not be posted; check the log")
+            return Reply(f"Posted bonus question #{posted.seq}.")
+        case Simple(name="reveal"):
+            post_id = await open_post_id(ctx, channel)
+            if post_id is None or not await reveal_post(ctx, post_id):
+                raise NotFound("there is no open question to reveal")
+            return Reply("Revealed.")
+        case Simple(name="pause"):
+            return await schedule_admin.pause(ctx, channel, member)
+        case Simple(name="resume"):
+            return await schedule_admin.resume(ctx, channel, member)
+        case Simple(name="skip"):
+            return await schedule_admin.skip(ctx, channel, member)
+        case Simple(name="status"):
+            return await schedule_admin.status(ctx, channel)
+        case Leaderboard():
+            return await standings.leaderboard(ctx, channel, member, command)
+        case Streak():
+            return await standings.streak(ctx, channel, member, command)
+        case Quiz(show_answer=True):
+            return await quiz.show_answer(ctx, channel, member)
+        case Quiz():
+            return await quiz.ask(ctx, channel, member, command)
+        case Help():
+            return Reply(help_text(command.topic))
+    raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
+
+
+def help_text(topic: str | None = None) -> str:
+    if topic:
+        spec = SPECS[topic]
+        lines = [spec.usage, spec.summary]
+        if spec.admin:
+            lines.append("Admins only.")
+        if topic == "setup":
+            lines += [
+                "  time=HH:MM        local post time, 24-hour (default 09:00)",
+                "  tz=ZONE           IANA time zone such as Europe/Berlin (default UTC)",
+                "  days=SPEC         daily, mon-fri, weekends, or a list like mon,wed,fri (default mon-fri)",
+                "  reveal=8h|17:00   a delay after posting, or a local time of day (default 8h)",
+                "  mode=thread       answers visible in the thread as they come (default)",
+                "  mode=private      answers acknowledged privately, all shown at the reveal",
+                "  topics=a,b        only these topics; topics=all clears the filter",
+                "  difficulty=1-2    only these difficulties (1 warm-up, 2 solid, 3 senior)",
+            ]
+        if topic in ("quiz", "setup"):
+            lines.append("Topics: " + ", ".join(TOPICS))
+        lines += [f"Example: {e}" for e in spec.examples]
+        return "\n".join(lines)
+    lines = ["qotd — a question of the day for engineering teams. Answer in the question's thread.", ""]
+    width = max(len(s.usage) for s in SPECS.values() if "·" not in s.usage)
+    for name, spec in SPECS.items():
+        admin = " (admins)" if spec.admin else ""
+        usage = spec.usage.split("  ·  ")[0]
+        lines.append(f"{usage:<{min(width, 44)}}  {spec.summary}{admin}")
+    lines += ["", RULES_TEXT, "More on one command: /qotd help setup"]
+    return "\n".join(lines)

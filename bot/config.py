@@ -1,0 +1,95 @@
+"""Settings, read once from the environment. Secrets are kept out of repr and logs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from bot.errors import InvalidInput
+from bot.schedule_rules import parse_duration
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class ConfigError(Exception):
+    """A setting has a value the bot cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    content_dir: Path
+    tick_seconds: float = 20.0
+    missed_post_grace: timedelta = timedelta(hours=6)
+    claim_timeout: timedelta = timedelta(minutes=2)
+    max_answer_chars: int = 4000
+    log_level: str = "INFO"
+    discord_token: str | None = field(default=None, repr=False)
+    slack_bot_token: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "Settings":
+        data_dir = Path(env.get("QOTD_DATA_DIR") or "data").expanduser()
+        default_url = f"sqlite+aiosqlite:///{data_dir / 'qotd.sqlite3'}"
+        database_url = env.get("DATABASE_URL") or default_url
+        if not database_url.startswith(("sqlite+aiosqlite:", "postgresql+asyncpg:")):
+            database_url = _normalise_url(database_url)
+        return cls(
+            database_url=database_url,
+            content_dir=Path(env.get("QOTD_CONTENT_DIR") or REPO_ROOT / "content"),
+            tick_seconds=_positive_float(env, "QOTD_TICK_SECONDS", 20.0),
+            missed_post_grace=_duration(env, "QOTD_MISSED_POST_GRACE", timedelta(hours=6)),
+            claim_timeout=_duration(env, "QOTD_CLAIM_TIMEOUT", timedelta(minutes=2)),
+            max_answer_chars=int(_positive_float(env, "QOTD_MAX_ANSWER_CHARS", 4000)),
+            log_level=(env.get("QOTD_LOG_LEVEL") or "INFO").upper(),
+            discord_token=env.get("DISCORD_TOKEN") or None,
+            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+        )
+
+    @property
+    def platforms(self) -> list[str]:
+        """The chat platforms configured; empty means the console."""
+        found = []
+        if self.discord_token:
+            found.append("discord")
+        if self.slack_bot_token:
+            found.append("slack")
+        return found
+
+
+def _normalise_url(url: str) -> str:
+    """Accept the plain forms people paste (postgres://, postgresql://, sqlite:///)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix):]
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://"):]
+    raise ConfigError(
+        "DATABASE_URL must start with sqlite+aiosqlite:/// or postgresql+asyncpg:// "
+        f"(got a URL starting with '{url.split(':', 1)[0]}:')"
+    )
+
+
+def _duration(env: Mapping[str, str], name: str, default: timedelta) -> timedelta:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        return parse_duration(raw, what=name)
+    except InvalidInput as exc:
+        raise ConfigError(exc.message) from None
+
+
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number (got '{raw}')") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be greater than zero (got '{raw}')")
+    return value

@@ -1,0 +1,1 @@
+"""Persistence: table definitions, engine set-up and migrations."""

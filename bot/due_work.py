@@ -1,0 +1,156 @@
+"""One scheduler tick: ask the database what is due and do exactly that.
+
+Cost grows with the number of due items, not configured channels: every query
+here is an index range scan on a "due at" column (schedules.next_post_at,
+posts (status, reveal_at), posts (status, claimed_at)).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from bot.context import Context
+from bot.db.tables import posts, schedules
+from bot.schedule import Schedule
+from bot.services import posting
+from bot.services.revealing import reveal_post
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+
+
+@dataclass
+class TickReport:
+    posted: int = 0
+    revealed: int = 0
+    skipped: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.posted or self.revealed or self.skipped or self.failed)
+
+
+async def run_due_work(ctx: Context) -> TickReport:
+    report = TickReport()
+    await _reveal_due(ctx, report)
+    await _retry_stale_claims(ctx, report)
+    await _post_due(ctx, report)
+    return report
+
+
+async def _reveal_due(ctx: Context, report: TickReport) -> None:
+    now = ctx.clock.now()
+    async with ctx.engine.connect() as conn:
+        due = (
+            await conn.execute(
+                select(posts.c.id)
+                .where(posts.c.status == "posted", posts.c.reveal_at <= now)
+                .order_by(posts.c.reveal_at)
+                .limit(BATCH)
+            )
+        ).scalars().all()
+        stale = (
+            await conn.execute(
+                select(posts.c.id, posts.c.claim_token)
+                .where(posts.c.status == "revealing", posts.c.claimed_at < now - ctx.settings.claim_timeout)
+                .limit(BATCH)
+            )
+        ).all()
+    for post_id in due:
+        await _guard(report, "reveal", post_id, reveal_post(ctx, post_id), "revealed")
+    for post_id, old_token in stale:
+        token = ctx.new_token()
+        async with ctx.engine.begin() as conn:
+            taken = await conn.execute(
+                update(posts)
+                .where(posts.c.id == post_id, posts.c.status == "revealing", posts.c.claim_token == old_token)
+                .values(claim_token=token, claimed_at=now)
+            )
+        if taken.rowcount == 1:
+            log.warning("retrying the reveal of post %s; the instance revealing it stopped", post_id)
+            await _guard(report, "reveal", post_id, reveal_post(ctx, post_id, token=token), "revealed")
+
+
+async def _retry_stale_claims(ctx: Context, report: TickReport) -> None:
+    now = ctx.clock.now()
+    async with ctx.engine.connect() as conn:
+        stale = (
+            await conn.execute(
+                select(posts.c.id, posts.c.claim_token, posts.c.scheduled_for)
+                .where(posts.c.status == "claimed", posts.c.claimed_at < now - ctx.settings.claim_timeout)
+                .limit(BATCH)
+            )
+        ).all()
+    for post_id, old_token, scheduled_for in stale:
+        if scheduled_for < now - ctx.settings.missed_post_grace:
+            await posting.skip_claim(ctx, post_id, old_token, "not posted within the grace window")
+            report.skipped += 1
+            continue
+        claim = await posting.retake_stale_claim(ctx, post_id, old_token)
+        if claim is not None:
+            log.warning("retrying post %s; the instance that claimed it stopped before posting", post_id)
+            await _guard(report, "post", post_id, posting.deliver(ctx, claim), "posted")
+
+
+async def _post_due(ctx: Context, report: TickReport) -> None:
+    while True:
+        now = ctx.clock.now()
+        async with ctx.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(schedules)
+                    .where(schedules.c.next_post_at <= now)
+                    .order_by(schedules.c.next_post_at)
+                    .limit(BATCH)
+                )
+            ).all()
+        for row in rows:
+            schedule = Schedule.from_row(row)
+            claim = await posting.claim_scheduled(ctx, schedule)
+            if claim is None:
+                if schedule.next_post_at and schedule.next_post_at < now - ctx.settings.missed_post_grace:
+                    report.skipped += 1
+                continue
+            await _guard(report, "post", claim.post_id, posting.deliver(ctx, claim), "posted")
+        if len(rows) < BATCH:
+            return
+
+
+async def _guard(report: TickReport, action: str, post_id: int, work, counter: str) -> None:
+    try:
+        done = await work
+    except Exception as exc:  # one channel's failure must not stop the others
+        report.failed += 1
+        report.errors.append(f"{action} {post_id}: {exc}")
+        log.error("could not %s post %s: %s; it will be retried", action, post_id, exc, exc_info=log.isEnabledFor(logging.DEBUG))
+        return
+    if done:
+        setattr(report, counter, getattr(report, counter) + 1)
+
+
+async def next_due_at(ctx: Context) -> datetime | None:
+    """The earliest instant anything becomes due (a post, a reveal or a stale claim)."""
+    async with ctx.engine.connect() as conn:
+        candidates = [
+            (await conn.execute(select(func.min(schedules.c.next_post_at)))).scalar(),
+            (await conn.execute(select(func.min(posts.c.reveal_at)).where(posts.c.status == "posted"))).scalar(),
+        ]
+        stale = (
+            await conn.execute(select(func.min(posts.c.claimed_at)).where(posts.c.status.in_(("claimed", "revealing"))))
+        ).scalar()
+    if stale is not None:
+        candidates.append(stale + ctx.settings.claim_timeout)
+    found = [c for c in candidates if c is not None]
+    return _as_utc(min(found)) if found else None
+
+
+def _as_utc(value: datetime) -> datetime:
+    from bot.db.types import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

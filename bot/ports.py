@@ -1,0 +1,100 @@
+"""The port through which the core talks to a chat platform, and the neutral messages it sends.
+
+Adapters (Discord, Slack, console) implement `ChatPort` and render these
+dataclasses in their platform's own way. The core never imports a platform
+library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    platform: str
+    workspace_id: str
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class Member:
+    """Who is acting. `is_admin` is decided by the adapter (Manage Server, workspace admin, ...)."""
+
+    id: str
+    name: str
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class PostedRef:
+    """Where a question landed on the platform."""
+
+    message_id: str
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True)
+class QuestionPost:
+    post_id: int
+    seq: int
+    question_id: str
+    text: str
+    topic: str
+    topic_title: str
+    difficulty: int
+    kind: str
+    mode: str
+    reveal_at: datetime
+    timezone: str
+    scheduled: bool
+
+
+@dataclass(frozen=True)
+class AnswerEcho:
+    """A member's answer shown in the thread (thread mode, when the platform did not already show it)."""
+
+    post_id: int
+    member_name: str
+    text: str
+    late: bool
+
+
+@dataclass(frozen=True)
+class RevealMessage:
+    post_id: int
+    seq: int
+    question_id: str
+    question: str
+    answer: str
+    key_points: tuple[str, ...]
+    follow_ups: tuple[str, ...]
+    mode: str
+    answered_on_time: tuple[str, ...]
+    # In private mode every on-time answer is shown at the reveal: (name, text).
+    private_answers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+class ChatPort(Protocol):
+    async def post_question(self, channel: ChannelRef, post: QuestionPost) -> PostedRef:
+        """Post the question and open its thread; return where it landed."""
+
+    async def reply_in_thread(self, channel: ChannelRef, where: PostedRef, echo: AnswerEcho) -> None:
+        """Show a member's answer in the question's thread."""
+
+    async def reveal(self, channel: ChannelRef, where: PostedRef, reveal: RevealMessage) -> None:
+        """Show the reference answer in the thread and mark the question closed."""
+
+    async def send_private(self, channel: ChannelRef, member_id: str, text: str) -> None:
+        """A message only `member_id` sees (ephemeral or direct)."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a command or answer returns to the member who sent it."""
+
+    text: str
+    private: bool = True
+    ok: bool = True

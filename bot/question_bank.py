@@ -1,0 +1,274 @@
+"""The question bank: YAML files in `content/`, one schema, validated with file:line errors.
+
+A bank file is a YAML list of questions:
+
+    - id: http-safe-vs-idempotent
+      topic: apis-http
+      tags: [http, idempotency]
+      difficulty: 1
+      kind: concept
+      question: |
+        ...Markdown...
+      answer: |
+        ...Markdown, 60-250 words...
+      key_points: [..3-6 items..]
+      follow_ups: [...]      # optional
+      references: [...]      # optional
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from bot.topics import KINDS, TOPICS
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{2,79}$")
+TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+REQUIRED = ("id", "topic", "tags", "difficulty", "kind", "question", "answer", "key_points")
+OPTIONAL = ("follow_ups", "references")
+ANSWER_WORDS = (60, 250)
+KEY_POINTS = (3, 6)
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    topic: str
+    tags: tuple[str, ...]
+    difficulty: int
+    kind: str
+    question: str
+    answer: str
+    key_points: tuple[str, ...]
+    follow_ups: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class BankError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class QuestionBank:
+    questions: dict[str, Question] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.questions)
+
+    def get(self, question_id: str | None) -> Question | None:
+        return self.questions.get(question_id) if question_id else None
+
+    def eligible(self, topics: frozenset[str] | set[str] = frozenset(), difficulty: tuple[int, int] = (1, 3)) -> list[Question]:
+        low, high = difficulty
+        return [
+            q
+            for q in self.questions.values()
+            if (not topics or q.topic in topics) and low <= q.difficulty <= high
+        ]
+
+    def topics_in_use(self) -> list[str]:
+        present = {q.topic for q in self.questions.values()}
+        return [t for t in TOPICS if t in present]
+
+    def pick(self, rng: random.Random, candidates: list[Question]) -> Question:
+        ordered = sorted(candidates, key=lambda q: q.id)
+        return ordered[rng.randrange(len(ordered))]
+
+    def counts(self) -> dict[str, Counter]:
+        table: dict[str, Counter] = {}
+        for q in self.questions.values():
+            table.setdefault(q.topic, Counter())[q.difficulty] += 1
+        return table
+
+
+def bank_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def load_bank(path: Path) -> QuestionBank:
+    """Load and validate every bank file under `path`; raise BankError listing every problem."""
+    bank, problems = read_bank(path)
+    if problems:
+        raise BankError(problems)
+    return bank
+
+
+def read_bank(path: Path) -> tuple[QuestionBank, list[Problem]]:
+    problems: list[Problem] = []
+    bank = QuestionBank()
+    if not path.exists():
+        return bank, [Problem(str(path), 0, "no such file or directory")]
+    files = bank_files(path)
+    if not files:
+        return bank, [Problem(str(path), 0, "no .yaml question files found")]
+    first_seen: dict[str, str] = {}
+    for file in files:
+        for question, line in _read_file(file, problems):
+            where = f"{file}:{line}"
+            if question.id in first_seen:
+                problems.append(Problem(str(file), line, f"duplicate id '{question.id}' (first defined at {first_seen[question.id]})"))
+                continue
+            first_seen[question.id] = where
+            bank.questions[question.id] = question
+    return bank, problems
+
+
+def _read_file(file: Path, problems: list[Problem]) -> list[tuple[Question, int]]:
+    name = str(file)
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(name, 1, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+        return []
+    except OSError as exc:
+        problems.append(Problem(name, 0, f"cannot read file: {exc.strerror}"))
+        return []
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        reason = getattr(exc, "problem", None) or str(exc)
+        problems.append(Problem(name, line, f"YAML syntax error: {reason}"))
+        return []
+    if root is None:
+        problems.append(Problem(name, 1, "file is empty; expected a list of questions"))
+        return []
+    if not isinstance(root, SequenceNode):
+        problems.append(Problem(name, _line(root), "expected a list of questions (each starting with '- id: ...')"))
+        return []
+    found = []
+    for item in root.value:
+        question = _question_from_node(item, name, problems)
+        if question is not None:
+            found.append((question, _line(item)))
+    return found
+
+
+def _line(node: Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _question_from_node(node: Node, name: str, problems: list[Problem]) -> Question | None:
+    if not isinstance(node, MappingNode):
+        problems.append(Problem(name, _line(node), "each question must be a mapping of fields (id, topic, ...)"))
+        return None
+    fields: dict[str, Node] = {}
+    key_lines: dict[str, int] = {}
+    start = len(problems)
+    for key_node, value_node in node.value:
+        key = key_node.value if isinstance(key_node, ScalarNode) else None
+        if key is None:
+            problems.append(Problem(name, _line(key_node), "field names must be plain words"))
+            continue
+        if key in fields:
+            problems.append(Problem(name, _line(key_node), f"field '{key}' appears twice"))
+            continue
+        if key not in REQUIRED and key not in OPTIONAL:
+            allowed = ", ".join(REQUIRED + OPTIONAL)
+            problems.append(Problem(name, _line(key_node), f"unknown field '{key}' (allowed: {allowed})"))
+            continue
+        fields[key] = value_node
+        key_lines[key] = _line(key_node)
+    for key in REQUIRED:
+        if key not in fields:
+            problems.append(Problem(name, _line(node), f"question is missing required field '{key}'"))
+    if len(problems) > start:
+        return None
+
+    def bad(key: str, message: str) -> None:
+        problems.append(Problem(name, key_lines[key], f"{key}: {message}"))
+
+    qid = _scalar(fields["id"])
+    if qid is None or not ID_PATTERN.match(qid):
+        bad("id", f"'{qid}' must be 3-80 characters of lowercase letters, digits and hyphens")
+    topic = _scalar(fields["topic"])
+    if topic not in TOPICS:
+        bad("topic", f"unknown topic '{topic}' (known: {', '.join(TOPICS)})")
+    kind = _scalar(fields["kind"])
+    if kind not in KINDS:
+        bad("kind", f"unknown kind '{kind}' (known: {', '.join(KINDS)})")
+    difficulty_text = _scalar(fields["difficulty"])
+    difficulty = int(difficulty_text) if difficulty_text and difficulty_text.isdigit() else 0
+    if difficulty not in (1, 2, 3):
+        bad("difficulty", f"'{difficulty_text}' must be 1, 2 or 3")
+    tags = _string_list(fields["tags"])
+    if tags is None or not 1 <= len(tags) <= 6:
+        bad("tags", "must be a list of 1-6 tags")
+    else:
+        for tag in tags:
+            if not TAG_PATTERN.match(tag):
+                bad("tags", f"tag '{tag}' must be lowercase letters, digits and hyphens")
+    text = _scalar(fields["question"])
+    if not text or not text.strip():
+        bad("question", "must be non-empty text")
+    answer = _scalar(fields["answer"])
+    if not answer or not answer.strip():
+        bad("answer", "must be non-empty text")
+    else:
+        words = len(answer.split())
+        if not ANSWER_WORDS[0] <= words <= ANSWER_WORDS[1]:
+            bad("answer", f"has {words} words; a reference answer has {ANSWER_WORDS[0]}-{ANSWER_WORDS[1]}")
+    key_points = _string_list(fields["key_points"])
+    if key_points is None or not KEY_POINTS[0] <= len(key_points) <= KEY_POINTS[1] or not all(p.strip() for p in key_points):
+        bad("key_points", f"must be a list of {KEY_POINTS[0]}-{KEY_POINTS[1]} non-empty points")
+    extras: dict[str, tuple[str, ...]] = {}
+    for key in OPTIONAL:
+        if key in fields:
+            values = _string_list(fields[key])
+            if values is None:
+                bad(key, "must be a list of text items")
+            else:
+                extras[key] = tuple(values)
+    if len(problems) > start:
+        return None
+    return Question(
+        id=qid or "",
+        topic=topic or "",
+        tags=tuple(tags or ()),
+        difficulty=difficulty,
+        kind=kind or "",
+        question=(text or "").strip(),
+        answer=(answer or "").strip(),
+        key_points=tuple(p.strip() for p in key_points or ()),
+        follow_ups=extras.get("follow_ups", ()),
+        references=extras.get("references", ()),
+        source=name,
+    )
+
+
+def _scalar(node: Node) -> str | None:
+    return str(node.value) if isinstance(node, ScalarNode) else None
+
+
+def _string_list(node: Node) -> list[str] | None:
+    if not isinstance(node, SequenceNode):
+        return None
+    values = []
+    for item in node.value:
+        if not isinstance(item, ScalarNode) or not str(item.value).strip():
+            return None
+        values.append(str(item.value))
+    return values

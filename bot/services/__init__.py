@@ -1,0 +1,1 @@
+"""Use cases: each module owns one part of the question lifecycle."""

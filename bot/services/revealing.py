@@ -1,0 +1,103 @@
+"""Revealing a question: reference answer, key points, who answered; then close it and settle streaks."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import and_, select, update
+
+from bot.context import Context
+from bot.db.scoping import in_channel
+from bot.db.tables import answers, member_stats, posts
+from bot.ports import ChannelRef, PostedRef, RevealMessage
+
+log = logging.getLogger(__name__)
+
+
+async def reveal_post(ctx: Context, post_id: int, *, token: str | None = None) -> bool:
+    """Reveal `post_id` if it is open. Returns True when this call revealed it.
+
+    The reveal is claimed first (status `revealing` with a token), so two
+    processes never both announce it; the streak settlement commits together
+    with the final status, so it happens exactly once. Pass `token` to resume
+    a stale `revealing` claim that `bot.due_work` took over.
+    """
+    now = ctx.clock.now()
+    if token is None:
+        token = ctx.new_token()
+        async with ctx.engine.begin() as conn:
+            claimed = await conn.execute(
+                update(posts)
+                .where(posts.c.id == post_id, posts.c.status == "posted")
+                .values(status="revealing", claim_token=token, claimed_at=now)
+            )
+        if claimed.rowcount != 1:
+            return False
+    async with ctx.engine.connect() as conn:
+        post = (await conn.execute(select(posts).where(posts.c.id == post_id))).first()
+        on_time = (
+            await conn.execute(
+                select(answers.c.member_id, answers.c.member_name, answers.c.text)
+                .where(answers.c.post_id == post_id, answers.c.late.is_(False))
+                .order_by(answers.c.answered_at, answers.c.id)
+            )
+        ).all()
+    channel = ChannelRef(post.platform, post.workspace_id, post.channel_id)
+    question = ctx.bank.get(post.question_id)
+    message = RevealMessage(
+        post_id=post.id,
+        seq=post.seq,
+        question_id=post.question_id,
+        question=question.question if question else "(this question is no longer in the bank)",
+        answer=question.answer if question else "The reference answer is no longer available.",
+        key_points=question.key_points if question else (),
+        follow_ups=question.follow_ups if question else (),
+        mode=post.mode,
+        answered_on_time=tuple(a.member_name for a in on_time),
+        private_answers=tuple((a.member_name, a.text) for a in on_time) if post.mode == "private" else (),
+    )
+    await ctx.port(channel.platform).reveal(channel, PostedRef(post.message_id, post.thread_id), message)
+    async with ctx.engine.begin() as conn:
+        closed = await conn.execute(
+            update(posts)
+            .where(posts.c.id == post_id, posts.c.status == "revealing", posts.c.claim_token == token)
+            .values(status="revealed", revealed_at=ctx.clock.now(), claim_token=None)
+        )
+        if closed.rowcount != 1:
+            log.warning("reveal of post %s was taken over by another instance", post_id)
+            return False
+        if post.kind == "scheduled":
+            await _break_streaks(conn, channel, post_id)
+    log.info("revealed post %s (#%s) in %s/%s/%s", post_id, post.seq, channel.platform, channel.workspace_id, channel.channel_id)
+    return True
+
+
+async def _break_streaks(conn, channel: ChannelRef, post_id: int) -> None:
+    """Members with a streak who did not answer this scheduled question on time lose it.
+
+    One statement per reveal; bonus questions posted with /qotd post never break streaks.
+    """
+    answered = select(answers.c.member_id).where(
+        and_(answers.c.post_id == post_id, answers.c.late.is_(False))
+    )
+    await conn.execute(
+        update(member_stats)
+        .where(
+            in_channel(member_stats, channel),
+            member_stats.c.current_streak > 0,
+            member_stats.c.member_id.not_in(answered),
+        )
+        .values(current_streak=0)
+    )
+
+
+async def open_post_id(ctx: Context, channel: ChannelRef) -> int | None:
+    async with ctx.engine.connect() as conn:
+        return (
+            await conn.execute(
+                select(posts.c.id)
+                .where(in_channel(posts, channel), posts.c.status == "posted")
+                .order_by(posts.c.id.desc())
+                .limit(1)
+            )
+        ).scalar()

@@ -1,0 +1,177 @@
+"""Setting up, pausing, resuming and skipping a channel's schedule, and reporting its status."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from bot.commands import Setup
+from bot.context import Context
+from bot.db.scoping import channel_values, in_channel
+from bot.db.statements import upsert
+from bot.db.tables import posts, schedules
+from bot.errors import InvalidInput, NotFound
+from bot.ports import ChannelRef, Member, Reply
+from bot.schedule import Schedule
+from bot.schedule_rules import (
+    PostingRule,
+    RevealRule,
+    format_days,
+    format_time,
+    parse_days,
+    parse_post_time,
+    parse_zone,
+    reveal_to_storage,
+)
+from bot.time_format import local_and_utc
+
+DEFAULTS = {
+    "post_time": "09:00",
+    "timezone": "UTC",
+    "days": "mon-fri",
+    "reveal": RevealRule(delay=timedelta(hours=8)),
+    "mode": "thread",
+}
+
+
+async def load_schedule(ctx: Context, channel: ChannelRef) -> Schedule | None:
+    async with ctx.engine.connect() as conn:
+        row = (await conn.execute(select(schedules).where(in_channel(schedules, channel)))).first()
+    return Schedule.from_row(row) if row else None
+
+
+async def setup(ctx: Context, channel: ChannelRef, member: Member, args: Setup) -> Reply:
+    existing = await load_schedule(ctx, channel)
+    post_time = format_time(args.time) if args.time else (format_time(existing.rule.at) if existing else DEFAULTS["post_time"])
+    tz = args.tz or (existing.timezone_name if existing else DEFAULTS["timezone"])
+    days = format_days(args.days) if args.days is not None else (format_days(existing.rule.days) if existing else DEFAULTS["days"])
+    reveal = args.reveal or (existing.reveal if existing else DEFAULTS["reveal"])
+    mode = args.mode or (existing.mode if existing else DEFAULTS["mode"])
+    topics = args.topics if args.topics is not None else (existing.topics if existing else frozenset())
+    difficulty = args.difficulty or (existing.difficulty if existing else (1, 3))
+    if not ctx.bank.eligible(topics, difficulty):
+        raise InvalidInput(
+            "no question in the bank matches "
+            + (f"topics={','.join(sorted(topics))} " if topics else "")
+            + f"difficulty={difficulty[0]}-{difficulty[1]}; widen the filters"
+        )
+    rule = PostingRule(at=parse_post_time(post_time), zone=parse_zone(tz), days=parse_days(days))
+    paused = existing.paused if existing else False
+    now = ctx.clock.now()
+    next_post_at = None if paused else rule.next_after(now)
+    reveal_kind, reveal_value = reveal_to_storage(reveal)
+    values = {
+        "post_time": post_time,
+        "timezone": tz,
+        "days": days,
+        "reveal_kind": reveal_kind,
+        "reveal_value": reveal_value,
+        "mode": mode,
+        "topics": ",".join(sorted(topics)),
+        "difficulty_min": difficulty[0],
+        "difficulty_max": difficulty[1],
+        "next_post_at": next_post_at,
+        "updated_by": member.id,
+        "updated_at": now,
+    }
+    async with ctx.engine.begin() as conn:
+        await upsert(
+            conn,
+            schedules,
+            {**channel_values(channel), **values, "paused": False, "created_at": now},
+            ["platform", "workspace_id", "channel_id"],
+            values,
+        )
+    schedule = await load_schedule(ctx, channel)
+    assert schedule is not None
+    verb = "Schedule updated" if existing else "Scheduled"
+    lines = [f"{verb}: {schedule.describe()}."]
+    if schedule.next_post_at:
+        lines.append(f"Next question: {local_and_utc(schedule.next_post_at, tz)}.")
+    else:
+        lines.append("The schedule is paused; /qotd resume starts it again.")
+    return Reply("\n".join(lines), private=False)
+
+
+async def _require(ctx: Context, channel: ChannelRef) -> Schedule:
+    schedule = await load_schedule(ctx, channel)
+    if schedule is None:
+        raise NotFound("this channel has no schedule yet; an admin can create one with /qotd setup")
+    return schedule
+
+
+async def pause(ctx: Context, channel: ChannelRef, member: Member) -> Reply:
+    schedule = await _require(ctx, channel)
+    if schedule.paused:
+        return Reply("The schedule is already paused. /qotd resume starts it again.")
+    await _set(ctx, schedule, paused=True, next_post_at=None, updated_by=member.id)
+    return Reply("Paused. No questions will be posted until /qotd resume; streaks are safe meanwhile.", private=False)
+
+
+async def resume(ctx: Context, channel: ChannelRef, member: Member) -> Reply:
+    schedule = await _require(ctx, channel)
+    if not schedule.paused:
+        return Reply("The schedule is not paused.")
+    next_at = schedule.rule.next_after(ctx.clock.now())
+    await _set(ctx, schedule, paused=False, next_post_at=next_at, updated_by=member.id)
+    return Reply(f"Resumed. Next question: {local_and_utc(next_at, schedule.timezone_name)}.", private=False)
+
+
+async def skip(ctx: Context, channel: ChannelRef, member: Member) -> Reply:
+    schedule = await _require(ctx, channel)
+    if schedule.paused or schedule.next_post_at is None:
+        raise InvalidInput("the schedule is paused, so there is no next question to skip")
+    following = schedule.rule.next_after(schedule.next_post_at)
+    async with ctx.engine.begin() as conn:
+        result = await conn.execute(
+            update(schedules)
+            .where(schedules.c.id == schedule.id, schedules.c.next_post_at == schedule.next_post_at)
+            .values(next_post_at=following, updated_by=member.id, updated_at=ctx.clock.now())
+        )
+    if result.rowcount != 1:
+        raise InvalidInput("the next question is being posted right now; nothing was skipped")
+    zone = schedule.timezone_name
+    return Reply(
+        f"Skipped the question of {local_and_utc(schedule.next_post_at, zone)}. "
+        f"Next question: {local_and_utc(following, zone)}. Skipped days never break streaks.",
+        private=False,
+    )
+
+
+async def _set(ctx: Context, schedule: Schedule, **values) -> None:
+    async with ctx.engine.begin() as conn:
+        await conn.execute(
+            update(schedules).where(schedules.c.id == schedule.id).values(**values, updated_at=ctx.clock.now())
+        )
+
+
+async def status(ctx: Context, channel: ChannelRef) -> Reply:
+    schedule = await load_schedule(ctx, channel)
+    zone = schedule.timezone_name if schedule else "UTC"
+    lines = []
+    if schedule is None:
+        lines.append("No schedule in this channel yet. An admin can create one with /qotd setup.")
+    else:
+        state = "paused" if schedule.paused else "active"
+        lines.append(f"Schedule ({state}): {schedule.describe()}.")
+        if schedule.next_post_at:
+            lines.append(f"Next question: {local_and_utc(schedule.next_post_at, zone)}.")
+    async with ctx.engine.connect() as conn:
+        open_post = (
+            await conn.execute(
+                select(posts)
+                .where(in_channel(posts, channel), posts.c.status.in_(("posted", "revealing")))
+                .order_by(posts.c.id.desc())
+                .limit(1)
+            )
+        ).first()
+    if open_post is not None:
+        question = ctx.bank.get(open_post.question_id)
+        title = question.topic if question else open_post.question_id
+        lines.append(
+            f"Open question: #{open_post.seq} ({title}), reveal {local_and_utc(open_post.reveal_at, zone)}."
+        )
+    else:
+        lines.append("No question is open right now.")
+    return Reply("\n".join(lines))
