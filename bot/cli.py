@@ -126,7 +126,7 @@ def content_validate(path: Path) -> int:
         totals = [a + b for a, b in zip(totals, values)]
         print(f"{topic:<{width}}  {values[0]:>2}  {values[1]:>2}  {values[2]:>2}  {sum(values):>5}")
     print(f"{'total':<{width}}  {totals[0]:>2}  {totals[1]:>2}  {totals[2]:>2}  {sum(totals):>5}")
-    print(f"OK: {len(bank)} questions in {path}")
+    print(f"OK: {len(bank)} question{'s' if len(bank) != 1 else ''} in {path}")
     return 0
 
 

@@ -152,6 +152,8 @@ def build_command(name: str, positional: list[str], options: dict[str, str]) -> 
     if name == "leaderboard":
         return _leaderboard(positional, options)
     if name == "streak":
+        if options.get("member") and positional:
+            raise InvalidInput(f"/qotd streak takes one member; '{positional[0]}' is extra")
         member = options.get("member") or (" ".join(positional) if positional else None)
         return Streak(member=member.lstrip("@") if member else None)
     if name == "quiz":

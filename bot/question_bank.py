@@ -138,12 +138,15 @@ def read_bank(path: Path) -> tuple[QuestionBank, list[Problem]]:
 def _read_file(file: Path, problems: list[Problem]) -> list[tuple[Question, int]]:
     name = str(file)
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(name, 1, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
-        return []
+        raw = file.read_bytes()
     except OSError as exc:
         problems.append(Problem(name, 0, f"cannot read file: {exc.strerror}"))
+        return []
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(Problem(name, line, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8"))
         return []
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)

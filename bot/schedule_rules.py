@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from bot.errors import InvalidInput
 
@@ -50,28 +51,32 @@ def format_time(value: time) -> str:
 def parse_zone(name: str) -> ZoneInfo:
     """An IANA zone such as Europe/Berlin. 'UTC' is accepted; abbreviations like CET are not."""
     cleaned = name.strip()
-    if not cleaned or cleaned.startswith("/") or ".." in cleaned or cleaned != name.strip():
-        raise InvalidInput(f"unknown time zone '{name}'; use an IANA name such as Europe/Berlin")
-    try:
-        zone = ZoneInfo(cleaned)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
+    if cleaned not in known_zones():
         hint = _zone_hint(cleaned)
         raise InvalidInput(
             f"unknown time zone '{name}'; use an IANA name such as Europe/Berlin"
             + (f" (did you mean {hint}?)" if hint else "")
-        ) from None
-    return zone
+        )
+    return ZoneInfo(cleaned)
+
+
+@lru_cache(maxsize=1)
+def known_zones() -> frozenset[str]:
+    """Region/City zone names plus UTC; legacy abbreviations (CET, EST) and aliases are left out."""
+    return frozenset(
+        z for z in available_timezones() if ("/" in z and not z.startswith(("Etc/", "SystemV/", "posix", "right"))) or z == "UTC"
+    )
 
 
 def _zone_hint(name: str) -> str | None:
     lowered = name.lower()
-    matches = sorted(z for z in available_timezones() if z.lower() == lowered)
+    matches = sorted(z for z in known_zones() if z.lower() == lowered)
     if matches:
         return matches[0]
     tail = lowered.rsplit("/", 1)[-1].replace(" ", "_")
     if len(tail) < 3:
         return None
-    partial = sorted(z for z in available_timezones() if z.lower().endswith("/" + tail))
+    partial = sorted(z for z in known_zones() if z.lower().endswith("/" + tail))
     return partial[0] if partial else None
 
 
@@ -258,5 +263,13 @@ class PostingRule:
         return found
 
     def local_day_of(self, occurrence: datetime) -> date:
-        """The local date a post instant belongs to (its slot in the series)."""
-        return occurrence.astimezone(self.zone).date()
+        """The local date a post instant was scheduled for (its slot in the series).
+
+        Usually the instant's own local date; when a spring-forward gap pushed
+        a late-evening time past midnight it is the day before.
+        """
+        day = occurrence.astimezone(self.zone).date()
+        for candidate in (day, day - timedelta(days=1)):
+            if self.occurrence_on(candidate) == occurrence:
+                return candidate
+        return day

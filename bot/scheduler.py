@@ -7,44 +7,64 @@ processes: exactly-once comes from the database claims in `bot.services.posting`
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import datetime, timezone
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.bootstrap import Qotd
 
 log = logging.getLogger(__name__)
+JOB_ID = "qotd-tick"
 
 
-def start_ticking(app: Qotd, seconds: float) -> AsyncIOScheduler:
-    scheduler = AsyncIOScheduler(timezone="UTC")
+class Ticker:
+    """Runs `app.tick()` every `seconds`, starting at once so a restart catches up on missed work."""
 
-    async def tick() -> None:
-        try:
-            report = await app.tick()
-        except Exception as exc:  # the database may be briefly unreachable; the next tick retries
-            log.error("scheduler tick failed: %s; retrying on the next tick", exc)
-            return
+    def __init__(self, app: Qotd, seconds: float) -> None:
+        self.app = app
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._busy = asyncio.Lock()
+        self.scheduler.add_job(
+            self._tick,
+            "interval",
+            seconds=seconds,
+            id=JOB_ID,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=datetime.now(timezone.utc),
+        )
+
+    def start(self) -> "Ticker":
+        self.scheduler.start()
+        return self
+
+    async def _tick(self) -> None:
+        async with self._busy:
+            try:
+                report = await self.app.tick()
+            except Exception as exc:  # the database may be briefly unreachable; the next tick retries
+                log.error("scheduler tick failed: %s; retrying on the next tick", exc)
+                return
         if report:
-            log.info("tick: %d posted, %d revealed, %d skipped, %d failed", report.posted, report.revealed, report.skipped, report.failed)
+            log.info(
+                "tick: %d posted, %d revealed, %d skipped, %d failed",
+                report.posted, report.revealed, report.skipped, report.failed,
+            )
 
-    scheduler.add_job(
-        tick,
-        "interval",
-        seconds=seconds,
-        id="qotd-tick",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
-        next_run_time=None,
-    )
-    scheduler.start()
-    # First tick right away so a restart catches up on missed posts and reveals at once.
-    scheduler.modify_job("qotd-tick", next_run_time=_now())
-    return scheduler
+    def jobs(self) -> list[str]:
+        return [job.id for job in self.scheduler.get_jobs()]
+
+    async def stop(self) -> None:
+        """Take no new ticks, let a running one finish (claims are never left half done), then stop."""
+        if self.scheduler.running:
+            self.scheduler.pause()
+        async with self._busy:
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
 
 
-def _now():
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc)
+def start_ticking(app: Qotd, seconds: float) -> Ticker:
+    return Ticker(app, seconds).start()

@@ -128,11 +128,11 @@ async def run_console(app: Qotd, clock: FakeClock | None, stdin: TextIO = sys.st
     session = ConsoleSession(app, port, clock)
     interactive = stdin.isatty() and stdout.isatty()
     port.say("qotd console — channel #general. /help for console commands, /qotd help for the bot.")
-    scheduler = None
+    ticker = None
     if clock is None:
         from bot.scheduler import start_ticking
 
-        scheduler = start_ticking(app, app.ctx.settings.tick_seconds)
+        ticker = start_ticking(app, app.ctx.settings.tick_seconds)
     else:
         await session._show_now()
         await app.tick()
@@ -151,8 +151,8 @@ async def run_console(app: Qotd, clock: FakeClock | None, stdin: TextIO = sys.st
             if not await session.handle_line(line):
                 break
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        if ticker is not None:
+            await ticker.stop()
         port.say("Bye.")
 
 
