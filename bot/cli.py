@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     console = sub.add_parser("console", help="play in the terminal: one channel, one local workspace")
     console.add_argument("--db", help="database URL (default: DATABASE_URL or the local SQLite file)")
-    console.add_argument("--clock", help="start a simulated clock at this ISO-8601 time; enables /advance")
+    console.add_argument("--clock", help="freeze a simulated clock at this ISO-8601 time (only /advance moves it); default: real time")
     console.add_argument("--seed", type=int, help="seed the question order (for repeatable scripts)")
 
     db = sub.add_parser("db", help="database maintenance")
@@ -179,8 +179,8 @@ def run_console_command(settings: Settings, clock_text: str | None, seed: int | 
     except ValueError as exc:
         print(f"qotd: --clock: {exc}", file=sys.stderr)
         return 2
-    if clock is not None or not sys.stdin.isatty():
-        logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
+    # The console is for people: keep routine INFO lines out of the conversation.
+    logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
 
     async def go() -> int:
         try:

@@ -38,6 +38,29 @@ class FakeClock:
         self._now = self._now + delta
 
 
+class OffsetClock:
+    """Real time shifted by an offset that only grows: the console's clock without --clock.
+
+    It follows the wall clock, and `/advance` jumps it forward so a newcomer can
+    play a week of questions in a minute.
+    """
+
+    def __init__(self, base: Clock | None = None) -> None:
+        self._base = base or SystemClock()
+        self._offset = timedelta()
+
+    def now(self) -> datetime:
+        return self._base.now() + self._offset
+
+    def set(self, instant: datetime) -> None:
+        if instant.tzinfo is None:
+            raise ValueError("OffsetClock needs timezone-aware instants")
+        self._offset = max(self._offset, instant - self._base.now())
+
+    def advance(self, delta: timedelta) -> None:
+        self._offset += delta
+
+
 def parse_instant(text: str) -> datetime:
     """Parse an ISO-8601 instant; a value without an offset is taken as UTC."""
     value = text.strip()

@@ -2,7 +2,7 @@
 
     /qotd ...        a command, as the acting member
     /as NAME         act as NAME from now on (the first member is an admin)
-    /advance 90m     move the simulated clock (needs --clock), firing what falls due on the way
+    /advance 90m     move the clock forward, firing what falls due on the way, in order
     /now             show the clock
     /help, /quit     console help, leave
     anything else    the acting member's answer to the channel's latest question
@@ -16,7 +16,7 @@ from typing import TextIO
 
 from adapters.console.port import ConsolePort
 from bot.bootstrap import Qotd
-from bot.clock import FakeClock
+from bot.clock import FakeClock, OffsetClock
 from bot.errors import InvalidInput
 from bot.ports import ChannelRef, Member, Reply
 from bot.schedule_rules import parse_duration
@@ -30,17 +30,17 @@ MAX_STEPS_PER_ADVANCE = 10_000
 CONSOLE_HELP = """Console commands:
   /qotd help         the bot's commands (try /qotd setup time=09:00 tz=Europe/Berlin days=mon-fri reveal=8h)
   /as NAME           act as another member (the first member is an admin)
-  /advance 1d        move the simulated clock (start with --clock) and fire what falls due: 90m, 6h, 1d12h
+  /advance 1d        move the clock forward and fire what falls due on the way: 90m, 6h, 1d12h
   /now               show the simulated or real time
   /quit              leave
 Any other line is your answer to the latest question."""
 
 
 class ConsoleSession:
-    def __init__(self, app: Qotd, port: ConsolePort, clock: FakeClock | None) -> None:
+    def __init__(self, app: Qotd, port: ConsolePort, clock: FakeClock | OffsetClock) -> None:
         self.app = app
         self.port = port
-        self.fake_clock = clock
+        self.clock = clock
         self.members: list[str] = []
         self.acting = DEFAULT_MEMBER
 
@@ -86,27 +86,24 @@ class ConsoleSession:
         self.port.say(f"Now acting as {name}{role}.")
 
     async def _advance(self, spec: str) -> None:
-        if self.fake_clock is None:
-            self.port.say("/advance needs a simulated clock: start the console with --clock 2026-11-23T08:00:00Z")
-            return
         try:
             delta = parse_duration(spec, what="advance")
         except InvalidInput as exc:
             self.port.say(f"Sorry, {exc.message}.")
             return
-        target = self.fake_clock.now() + delta
+        target = self.clock.now() + delta
         previous = None
         for _ in range(MAX_STEPS_PER_ADVANCE):
             due = await self.app.next_due_at()
             if due is None or due > target:
                 break
-            if due > self.fake_clock.now():
-                self.fake_clock.set(due)
+            if due > self.clock.now():
+                self.clock.set(due)
             report = await self.app.tick()
             if not report and due == previous:
                 break  # nothing could be done at this instant; do not spin
             previous = due
-        self.fake_clock.set(target)
+        self.clock.set(target)
         await self.app.tick()
         await self._show_now()
 
@@ -122,14 +119,17 @@ class ConsoleSession:
             self.port.say(reply.text)
 
 
-async def run_console(app: Qotd, clock: FakeClock | None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+async def run_console(
+    app: Qotd, clock: FakeClock | OffsetClock, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+) -> None:
+    """Run the console. A FakeClock stands still between lines; an OffsetClock follows real time and ticks."""
     port = ConsolePort(stdout, app.ctx.clock)
     app.connect(CHANNEL.platform, port)
     session = ConsoleSession(app, port, clock)
     interactive = stdin.isatty() and stdout.isatty()
     port.say("qotd console — channel #general. /help for console commands, /qotd help for the bot.")
     ticker = None
-    if clock is None:
+    if isinstance(clock, OffsetClock):
         from bot.scheduler import start_ticking
 
         ticker = start_ticking(app, app.ctx.settings.tick_seconds)
@@ -156,9 +156,10 @@ async def run_console(app: Qotd, clock: FakeClock | None, stdin: TextIO = sys.st
         port.say("Bye.")
 
 
-def parse_clock(text: str | None) -> FakeClock | None:
+def parse_clock(text: str | None) -> FakeClock | OffsetClock:
+    """--clock ISO gives a simulated clock that only /advance moves; without it, real time that /advance can jump."""
     if text is None:
-        return None
+        return OffsetClock()
     from bot.clock import parse_instant
 
     return FakeClock(parse_instant(text))
