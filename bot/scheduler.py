@@ -26,6 +26,7 @@ class Ticker:
         self.app = app
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._busy = asyncio.Lock()
+        self._stopping = False
         self.scheduler.add_job(
             self._tick,
             "interval",
@@ -43,6 +44,8 @@ class Ticker:
 
     async def _tick(self) -> None:
         async with self._busy:
+            if self._stopping:
+                return
             try:
                 report = await self.app.tick()
             except Exception as exc:  # the database may be briefly unreachable; the next tick retries
@@ -59,6 +62,7 @@ class Ticker:
 
     async def stop(self) -> None:
         """Take no new ticks, let a running one finish (claims are never left half done), then stop."""
+        self._stopping = True
         if self.scheduler.running:
             self.scheduler.pause()
         async with self._busy:

@@ -114,7 +114,8 @@ class ConsoleSession:
 
     def _show(self, reply: Reply) -> None:
         if reply.private:
-            self.port.say(f"  (only {self.acting} sees this) " + reply.text.replace("\n", "\n  "))
+            who = "only you see this" if self.acting == DEFAULT_MEMBER else f"only {self.acting} sees this"
+            self.port.say(f"  ({who}) " + reply.text.replace("\n", "\n  "))
         else:
             self.port.say(reply.text)
 
