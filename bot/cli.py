@@ -198,3 +198,6 @@ def run_console_command(settings: Settings, clock_text: str | None, seed: int | 
         return asyncio.run(go())
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # whoever read our output went away (e.g. `| head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

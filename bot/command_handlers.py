@@ -83,10 +83,11 @@ def help_text(topic: str | None = None) -> str:
         lines += [f"Example: {e}" for e in spec.examples]
         return "\n".join(lines)
     lines = ["qotd — a question of the day for engineering teams. Answer in the question's thread.", ""]
-    width = max(len(s.usage) for s in SPECS.values() if "·" not in s.usage)
-    for name, spec in SPECS.items():
+    for spec in SPECS.values():
         admin = " (admins)" if spec.admin else ""
         usage = spec.usage.split("  ·  ")[0]
-        lines.append(f"{usage:<{min(width, 44)}}  {spec.summary}{admin}")
+        if len(usage) > 44:
+            usage = usage[: usage.index(" ", len("/qotd "))] + " key=value …"
+        lines.append(f"{usage:<44}  {spec.summary}{admin}")
     lines += ["", RULES_TEXT, "More on one command: /qotd help setup"]
     return "\n".join(lines)

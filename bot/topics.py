@@ -6,6 +6,8 @@ Topic slugs are what members type in `/qotd setup topics=...` and
 
 from __future__ import annotations
 
+from difflib import get_close_matches
+
 TOPICS: dict[str, str] = {
     "apis-http": "APIs and HTTP",
     "nodejs": "Node.js and JavaScript runtime",
@@ -42,4 +44,5 @@ def suggest_topic(text: str) -> list[str]:
     needle = text.strip().lower()
     starts = [t for t in TOPICS if t.startswith(needle)]
     contains = [t for t in TOPICS if needle in t and t not in starts]
-    return starts + contains
+    close = [t for t in get_close_matches(needle, list(TOPICS), n=3, cutoff=0.6) if t not in starts + contains]
+    return starts + contains + close
