@@ -80,7 +80,7 @@ def test_setup_accepts_quoted_values_and_strips_the_prefix():
         ("/qotd setup reveal=8d", "reveal '8d' is longer than 7 days; choose a shorter delay"),
         ("/qotd setup mode=public", "mode 'public' is not one of thread, private"),
         ("/qotd setup difficulty=0", f"difficulty '0' {DIFFICULTY_HELP}"),
-        ("/qotd setup topics=databases,cachng", f"unknown topic 'cachng'. {TOPIC_LIST}"),
+        ("/qotd setup topics=databases,cachng", f"unknown topic 'cachng' (did you mean caching?). {TOPIC_LIST}"),
     ],
 )
 def test_setup_errors_name_the_bad_value(text, message):
