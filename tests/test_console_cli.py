@@ -578,7 +578,7 @@ def test_e_run_without_tokens_starts_the_console_on_the_default_sqlite_file(tmp_
     assert code == 0, err
     assert out.startswith("qotd console — channel #general.")
     assert "(only you see this) qotd — a question of the day" in out  # the bot's help
-    assert "/qotd setup time=HH:MM" in out
+    assert "/qotd setup key=value" in out and "/qotd help setup" in out
     assert out.rstrip().endswith("Bye.")
     assert "Traceback" not in err, err
     assert (tmp_path / "data" / "qotd.sqlite3").is_file()
