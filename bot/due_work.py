@@ -37,6 +37,11 @@ class TickReport:
 
 
 async def run_due_work(ctx: Context) -> TickReport:
+    """Reveal, retry and post what is due, for the platforms this process has adapters for.
+
+    A process running only some adapters leaves other platforms' work to the
+    processes that run theirs, instead of claiming posts it cannot make.
+    """
     report = TickReport()
     await _reveal_due(ctx, report)
     await _retry_stale_claims(ctx, report)
@@ -46,11 +51,12 @@ async def run_due_work(ctx: Context) -> TickReport:
 
 async def _reveal_due(ctx: Context, report: TickReport) -> None:
     now = ctx.clock.now()
+    platforms = list(ctx.ports)
     async with ctx.engine.connect() as conn:
         due = (
             await conn.execute(
                 select(posts.c.id)
-                .where(posts.c.status == "posted", posts.c.reveal_at <= now)
+                .where(posts.c.status == "posted", posts.c.reveal_at <= now, posts.c.platform.in_(platforms))
                 .order_by(posts.c.reveal_at)
                 .limit(BATCH)
             )
@@ -58,7 +64,11 @@ async def _reveal_due(ctx: Context, report: TickReport) -> None:
         stale = (
             await conn.execute(
                 select(posts.c.id, posts.c.claim_token)
-                .where(posts.c.status == "revealing", posts.c.claimed_at < now - ctx.settings.claim_timeout)
+                .where(
+                    posts.c.status == "revealing",
+                    posts.c.claimed_at < now - ctx.settings.claim_timeout,
+                    posts.c.platform.in_(platforms),
+                )
                 .limit(BATCH)
             )
         ).all()
@@ -79,11 +89,16 @@ async def _reveal_due(ctx: Context, report: TickReport) -> None:
 
 async def _retry_stale_claims(ctx: Context, report: TickReport) -> None:
     now = ctx.clock.now()
+    platforms = list(ctx.ports)
     async with ctx.engine.connect() as conn:
         stale = (
             await conn.execute(
                 select(posts.c.id, posts.c.claim_token, posts.c.scheduled_for)
-                .where(posts.c.status == "claimed", posts.c.claimed_at < now - ctx.settings.claim_timeout)
+                .where(
+                    posts.c.status == "claimed",
+                    posts.c.claimed_at < now - ctx.settings.claim_timeout,
+                    posts.c.platform.in_(platforms),
+                )
                 .limit(BATCH)
             )
         ).all()
@@ -99,13 +114,14 @@ async def _retry_stale_claims(ctx: Context, report: TickReport) -> None:
 
 
 async def _post_due(ctx: Context, report: TickReport) -> None:
+    platforms = list(ctx.ports)
     while True:
         now = ctx.clock.now()
         async with ctx.engine.connect() as conn:
             rows = (
                 await conn.execute(
                     select(schedules)
-                    .where(schedules.c.next_post_at <= now)
+                    .where(schedules.c.next_post_at <= now, schedules.c.platform.in_(platforms))
                     .order_by(schedules.c.next_post_at)
                     .limit(BATCH)
                 )
@@ -137,12 +153,21 @@ async def _guard(report: TickReport, action: str, post_id: int, work, counter: s
 async def next_due_at(ctx: Context) -> datetime | None:
     """The earliest instant anything becomes due (a post, a reveal or a stale claim)."""
     async with ctx.engine.connect() as conn:
+        platforms = list(ctx.ports)
         candidates = [
-            (await conn.execute(select(func.min(schedules.c.next_post_at)))).scalar(),
-            (await conn.execute(select(func.min(posts.c.reveal_at)).where(posts.c.status == "posted"))).scalar(),
+            (await conn.execute(select(func.min(schedules.c.next_post_at)).where(schedules.c.platform.in_(platforms)))).scalar(),
+            (
+                await conn.execute(
+                    select(func.min(posts.c.reveal_at)).where(posts.c.status == "posted", posts.c.platform.in_(platforms))
+                )
+            ).scalar(),
         ]
         stale = (
-            await conn.execute(select(func.min(posts.c.claimed_at)).where(posts.c.status.in_(("claimed", "revealing"))))
+            await conn.execute(
+                select(func.min(posts.c.claimed_at)).where(
+                    posts.c.status.in_(("claimed", "revealing")), posts.c.platform.in_(platforms)
+                )
+            )
         ).scalar()
     if stale is not None:
         candidates.append(stale + ctx.settings.claim_timeout)

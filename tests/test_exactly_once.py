@@ -158,3 +158,22 @@ async def test_a_claim_never_posted_within_grace_is_given_up(settings, caplog):
         assert "gave up on post" in caplog.text
     finally:
         await app.close()
+
+
+async def test_a_process_leaves_other_platforms_work_alone(settings):
+    clock = FakeClock(BEFORE)
+    console_only = await bootstrap(settings, clock=clock, ports={"console": RecordingPort()}, bank=make_bank())
+    port = RecordingPort()
+    full = await bootstrap(settings, clock=clock, ports={"test": port}, bank=make_bank())
+    try:
+        await full.handle_text(ChannelRef("test", "w", "c0"), ADMIN, "/qotd setup time=09:00 tz=UTC days=daily reveal=1h")
+        clock.set(DUE)
+        assert not await console_only.tick()
+        assert await console_only.next_due_at() is None
+        rows = await post_rows(settings)
+        assert rows == []  # nothing claimed by the process that cannot post to this platform
+        await full.tick()
+        assert len(port.posts) == 1
+    finally:
+        await console_only.close()
+        await full.close()
