@@ -105,10 +105,10 @@ def _with_db(settings: Settings, url: str | None) -> Settings:
 
 
 def content_validate(path: Path) -> int:
-    from bot.question_bank import read_bank
+    from bot.question_bank import validate_bank
     from bot.topics import TOPICS
 
-    bank, problems = read_bank(path)
+    bank, problems = validate_bank(path)
     if problems:
         for problem in problems:
             print(problem)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import random
 import re
+from difflib import get_close_matches
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,9 @@ from bot.topics import KINDS, TOPICS
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{2,79}$")
 TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 REQUIRED = ("id", "topic", "tags", "difficulty", "kind", "question", "answer", "key_points")
-OPTIONAL = ("follow_ups", "references")
+OPTIONAL_LISTS = ("follow_ups", "references")
+OPTIONAL_SCALARS = ("draft", "imported_from")
+OPTIONAL = OPTIONAL_LISTS + OPTIONAL_SCALARS
 ANSWER_WORDS = (60, 250)
 KEY_POINTS = (3, 6)
 
@@ -50,6 +53,11 @@ class Question:
     follow_ups: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     source: str = ""
+    line: int = 0
+    # Drafts (usually imported from a team's notes) may lack an answer or key
+    # points; they are validated leniently and never posted until finished.
+    draft: bool = False
+    imported_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,7 @@ class QuestionBank:
         return [
             q
             for q in self.questions.values()
-            if (not topics or q.topic in topics) and low <= q.difficulty <= high
+            if not q.draft and (not topics or q.topic in topics) and low <= q.difficulty <= high
         ]
 
     def topics_in_use(self) -> list[str]:
@@ -132,6 +140,25 @@ def read_bank(path: Path) -> tuple[QuestionBank, list[Problem]]:
                 continue
             first_seen[question.id] = where
             bank.questions[question.id] = question
+    return bank, problems
+
+
+def validate_bank(path: Path) -> tuple[QuestionBank, list[Problem]]:
+    """Everything `read_bank` checks, plus near-duplicate questions (see bot.near_duplicates)."""
+    from bot.near_duplicates import find_near_duplicates
+
+    bank, problems = read_bank(path)
+    questions = bank.questions
+    for match in find_near_duplicates((q.id, q.question) for q in questions.values()):
+        later, earlier = questions[match.left], questions[match.right]
+        problems.append(
+            Problem(
+                later.source,
+                later.line,
+                f"near-duplicate: '{later.id}' asks the same as '{earlier.id}' at {earlier.source}:{earlier.line} "
+                f"(similarity {match.score:.2f}); reword one or drop it",
+            )
+        )
     return bank, problems
 
 
@@ -191,7 +218,9 @@ def _question_from_node(node: Node, name: str, problems: list[Problem]) -> Quest
             continue
         if key not in REQUIRED and key not in OPTIONAL:
             allowed = ", ".join(REQUIRED + OPTIONAL)
-            problems.append(Problem(name, _line(key_node), f"unknown field '{key}' (allowed: {allowed})"))
+            close = get_close_matches(key, REQUIRED + OPTIONAL, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            problems.append(Problem(name, _line(key_node), f"unknown field '{key}' ({hint}allowed: {allowed})"))
             continue
         fields[key] = value_node
         key_lines[key] = _line(key_node)
@@ -224,21 +253,33 @@ def _question_from_node(node: Node, name: str, problems: list[Problem]) -> Quest
         for tag in tags:
             if not TAG_PATTERN.match(tag):
                 bad("tags", f"tag '{tag}' must be lowercase letters, digits and hyphens")
+    draft_text = _scalar(fields["draft"]) if "draft" in fields else "false"
+    if draft_text not in ("true", "false"):
+        bad("draft", f"'{draft_text}' must be true or false")
+    draft = draft_text == "true"
+    imported_from = _scalar(fields["imported_from"]) if "imported_from" in fields else ""
+    if imported_from is None:
+        bad("imported_from", "must be text such as notes.md:12")
     text = _scalar(fields["question"])
     if not text or not text.strip():
         bad("question", "must be non-empty text")
     answer = _scalar(fields["answer"])
-    if not answer or not answer.strip():
-        bad("answer", "must be non-empty text")
+    if answer is None:
+        bad("answer", "must be text")
+    elif draft:
+        pass  # a draft may have no answer yet, or one of any length
+    elif not answer.strip():
+        bad("answer", "must be non-empty text (or mark the question draft: true)")
     else:
         words = len(answer.split())
         if not ANSWER_WORDS[0] <= words <= ANSWER_WORDS[1]:
             bad("answer", f"has {words} words; a reference answer has {ANSWER_WORDS[0]}-{ANSWER_WORDS[1]}")
     key_points = _string_list(fields["key_points"])
-    if key_points is None or not KEY_POINTS[0] <= len(key_points) <= KEY_POINTS[1] or not all(p.strip() for p in key_points):
-        bad("key_points", f"must be a list of {KEY_POINTS[0]}-{KEY_POINTS[1]} non-empty points")
+    low_points = 0 if draft else KEY_POINTS[0]
+    if key_points is None or not low_points <= len(key_points) <= KEY_POINTS[1] or not all(p.strip() for p in key_points):
+        bad("key_points", f"must be a list of {low_points}-{KEY_POINTS[1]} non-empty points")
     extras: dict[str, tuple[str, ...]] = {}
-    for key in OPTIONAL:
+    for key in OPTIONAL_LISTS:
         if key in fields:
             values = _string_list(fields[key])
             if values is None:
@@ -259,6 +300,9 @@ def _question_from_node(node: Node, name: str, problems: list[Problem]) -> Quest
         follow_ups=extras.get("follow_ups", ()),
         references=extras.get("references", ()),
         source=name,
+        line=_line(node),
+        draft=draft,
+        imported_from=imported_from or "",
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 from bot.question_bank import BankError, Problem, load_bank, read_bank
 from tests.support import REPO
 
-ALLOWED = "id, topic, tags, difficulty, kind, question, answer, key_points, follow_ups, references"
+ALLOWED = "id, topic, tags, difficulty, kind, question, answer, key_points, follow_ups, references, draft, imported_from"
 KNOWN_TOPICS = (
     "apis-http, nodejs, python-runtimes, databases, caching, messaging, distributed-systems, "
     "security, operations, cs-fundamentals, system-design, engineering-practice"
@@ -110,7 +110,7 @@ def test_line_numbers_count_from_one_across_questions(tmp_path):
 def test_typo_in_a_field_name_is_an_unknown_field_and_a_missing_one(tmp_path):
     path = write(tmp_path, "q.yaml", question("q-one"), question("q-typo", drop=("answer",), extra=(f"anwser: {words(80)}",)))
     assert problems_of(path) == [
-        f"{path}:17: unknown field 'anwser' (allowed: {ALLOWED})",
+        f"{path}:17: unknown field 'anwser' (did you mean 'answer'? allowed: {ALLOWED})",
         f"{path}:10: question is missing required field 'answer'",
     ]
 
@@ -247,7 +247,7 @@ def test_every_problem_in_a_file_is_reported(tmp_path):
         f"{path}:11: topic: unknown topic 'astrology' (known: {KNOWN_TOPICS})",
         f"{path}:13: kind: unknown kind 'riddle' (known: {KNOWN_KINDS})",
         f"{path}:26: key_points: must be a list of 3-6 non-empty points",
-        f"{path}:35: unknown field 'anwser' (allowed: {ALLOWED})",
+        f"{path}:35: unknown field 'anwser' (did you mean 'answer'? allowed: {ALLOWED})",
         f"{path}:28: question is missing required field 'answer'",
         f"{path}:50: difficulty: '9' must be 1, 2 or 3",
         f"{path}:52: answer: has 3 words; a reference answer has 60-250",
