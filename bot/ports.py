@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
+
+
+class ChannelUnavailable(Exception):
+    """Raised by an adapter when the channel is gone or the bot may no longer post there.
+
+    The core then disables that channel's schedule and says why in /qotd status,
+    instead of retrying forever.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -98,3 +110,5 @@ class Reply:
     text: str
     private: bool = True
     ok: bool = True
+    # Structured extras for adapters that render buttons (quiz attempt id, leaderboard page...).
+    data: dict[str, Any] = field(default_factory=dict)

@@ -30,6 +30,7 @@ class Schedule:
     difficulty: tuple[int, int]
     paused: bool
     next_post_at: datetime | None
+    disabled_reason: str | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -55,6 +56,7 @@ class Schedule:
             difficulty=(row.difficulty_min, row.difficulty_max),
             paused=bool(row.paused),
             next_post_at=row.next_post_at,
+            disabled_reason=row.disabled_reason,
         )
 
     def describe(self) -> str:

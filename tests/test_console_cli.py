@@ -671,10 +671,10 @@ def test_f_state_persists_across_console_restarts(tmp_path, db):
 def test_g_db_upgrade_then_current(tmp_path, db):
     upgraded = qotd(tmp_path, "db", "upgrade", "--db", db)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "schema at revision 0001" in upgraded.stdout
+    assert "schema at revision 0002" in upgraded.stdout
     current = qotd(tmp_path, "db", "current", "--db", db)
     assert current.returncode == 0, current.stderr
-    assert current.stdout.strip().endswith("schema at revision 0001")
+    assert current.stdout.strip().endswith("schema at revision 0002")
     password = make_url(db).password
     if password:
         assert password not in current.stdout + upgraded.stdout, "the database password must not be printed"

@@ -247,3 +247,24 @@ async def test_quiz_is_private_and_leaves_the_rotation_alone(app, port):
     assert await count(app, posts) == 0 and port.posts == []
     nothing = await app.handle_text(CHANNEL, BOB, "/qotd quiz answer")
     assert not nothing.ok
+
+
+async def test_a_channel_the_bot_cannot_post_in_disables_its_schedule(app, clock, port):
+    from bot.ports import ChannelUnavailable
+
+    async def refuse(channel, post):
+        raise ChannelUnavailable("the channel was deleted")
+
+    await setup(app)
+    port.post_question = refuse
+    await advance_to(app, clock, 2)
+    status = await app.handle_text(CHANNEL, ADMIN, "/qotd status")
+    assert "Schedule (disabled)" in status.text and "the channel was deleted" in status.text
+    assert "Next question" not in status.text
+    assert await count(app, posts, posts.c.status == "skipped") == 1
+    await advance_to(app, clock, 24)  # no retries against a channel that is gone
+    assert await count(app, posts) == 1
+    del port.post_question
+    resumed = await app.handle_text(CHANNEL, ADMIN, "/qotd resume")
+    assert resumed.ok and "Resumed" in resumed.text
+    assert "Schedule (active)" in (await app.handle_text(CHANNEL, ADMIN, "/qotd status")).text

@@ -55,6 +55,8 @@ schedules = Table(
     Column("difficulty_min", SmallInteger, nullable=False, server_default="1"),
     Column("difficulty_max", SmallInteger, nullable=False, server_default="3"),
     Column("paused", Boolean, nullable=False, server_default="0"),
+    # Set when the platform refused posts (channel deleted, permissions removed); shown in /qotd status.
+    Column("disabled_reason", String(300), nullable=True),
     # NULL while paused; the scheduler only ever looks at rows due by this index.
     Column("next_post_at", UTCDateTime, nullable=True),
     Column("updated_by", String(64), nullable=False),

@@ -22,7 +22,7 @@ from bot.db.scoping import channel_values, in_channel
 from bot.db.statements import insert_ignoring_conflict
 from bot.db.tables import posts, schedules
 from bot.errors import NotFound
-from bot.ports import ChannelRef, PostedRef, QuestionPost
+from bot.ports import ChannelRef, ChannelUnavailable, PostedRef, QuestionPost
 from bot.rotation import pick_next
 from bot.schedule import Schedule
 from bot.schedule_rules import RevealRule, reveal_from_storage, reveal_to_storage
@@ -244,7 +244,15 @@ async def deliver(ctx: Context, claim: Claim) -> QuestionPost | None:
         timezone=row.timezone,
         scheduled=row.kind == "scheduled",
     )
-    where: PostedRef = await ctx.port(channel.platform).post_question(channel, message)
+    try:
+        where: PostedRef = await ctx.port(channel.platform).post_question(channel, message)
+    except ChannelUnavailable as exc:
+        from bot.services.schedule_admin import disable
+
+        await skip_claim(ctx, row.id, claim.token, f"the channel is unavailable: {exc.reason}")
+        await disable(ctx, channel, exc.reason)
+        log.warning("disabled the schedule of %s/%s/%s: %s", *_where(channel), exc.reason)
+        return None
     async with ctx.engine.begin() as conn:
         result = await conn.execute(
             update(posts)

@@ -9,7 +9,7 @@ from sqlalchemy import and_, select, update
 from bot.context import Context
 from bot.db.scoping import in_channel
 from bot.db.tables import answers, member_stats, posts
-from bot.ports import ChannelRef, PostedRef, RevealMessage
+from bot.ports import ChannelRef, ChannelUnavailable, PostedRef, RevealMessage
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,11 @@ async def reveal_post(ctx: Context, post_id: int, *, token: str | None = None) -
         answered_on_time=tuple(a.member_name for a in on_time),
         private_answers=tuple((a.member_name, a.text) for a in on_time) if post.mode == "private" else (),
     )
-    await ctx.port(channel.platform).reveal(channel, PostedRef(post.message_id, post.thread_id), message)
+    try:
+        await ctx.port(channel.platform).reveal(channel, PostedRef(post.message_id, post.thread_id), message)
+    except ChannelUnavailable as exc:
+        # Nobody can see the reveal, but the question still closes and streaks settle.
+        log.warning("could not show the reveal of post %s: %s", post_id, exc.reason)
     async with ctx.engine.begin() as conn:
         closed = await conn.execute(
             update(posts)

@@ -72,6 +72,7 @@ async def setup(ctx: Context, channel: ChannelRef, member: Member, args: Setup) 
         "difficulty_min": difficulty[0],
         "difficulty_max": difficulty[1],
         "next_post_at": next_post_at,
+        "disabled_reason": None,
         "updated_by": member.id,
         "updated_at": now,
     }
@@ -114,7 +115,7 @@ async def resume(ctx: Context, channel: ChannelRef, member: Member) -> Reply:
     if not schedule.paused:
         return Reply("The schedule is not paused.")
     next_at = schedule.rule.next_after(ctx.clock.now())
-    await _set(ctx, schedule, paused=False, next_post_at=next_at, updated_by=member.id)
+    await _set(ctx, schedule, paused=False, next_post_at=next_at, disabled_reason=None, updated_by=member.id)
     return Reply(f"Resumed. Next question: {local_and_utc(next_at, schedule.timezone_name)}.", private=False)
 
 
@@ -153,8 +154,13 @@ async def status(ctx: Context, channel: ChannelRef) -> Reply:
     if schedule is None:
         lines.append("No schedule in this channel yet. An admin can create one with /qotd setup.")
     else:
-        state = "paused" if schedule.paused else "active"
+        state = "disabled" if schedule.disabled_reason else "paused" if schedule.paused else "active"
         lines.append(f"Schedule ({state}): {schedule.describe()}.")
+        if schedule.disabled_reason:
+            lines.append(
+                f"The bot stopped posting here: {schedule.disabled_reason}. "
+                "Fix the channel or the bot's permissions, then /qotd resume."
+            )
         if schedule.next_post_at:
             lines.append(f"Next question: {local_and_utc(schedule.next_post_at, zone)}.")
     async with ctx.engine.connect() as conn:
@@ -175,3 +181,13 @@ async def status(ctx: Context, channel: ChannelRef) -> Reply:
     else:
         lines.append("No question is open right now.")
     return Reply("\n".join(lines))
+
+
+async def disable(ctx: Context, channel: ChannelRef, reason: str) -> None:
+    """Stop a channel's schedule because the platform refuses our posts; admins see why in /qotd status."""
+    async with ctx.engine.begin() as conn:
+        await conn.execute(
+            update(schedules)
+            .where(in_channel(schedules, channel))
+            .values(paused=True, next_post_at=None, disabled_reason=reason[:300], updated_at=ctx.clock.now())
+        )
