@@ -53,7 +53,9 @@ async def handle_command(ctx: Context, channel: ChannelRef, member: Member, comm
         case Streak():
             return await standings.streak(ctx, channel, member, command)
         case Quiz(show_answer=True):
-            return await quiz.show_answer(ctx, channel, member)
+            return await quiz.show_answer(ctx, channel, member, command.attempt)
+        case Quiz(grade=str()):
+            return await quiz.grade(ctx, channel, member, command.grade, command.attempt)
         case Quiz():
             return await quiz.ask(ctx, channel, member, command)
         case Help():

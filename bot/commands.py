@@ -43,6 +43,7 @@ class Simple:
 class Leaderboard:
     period: str = "all"
     metric: str = "points"
+    page: int = 1
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,17 @@ class Streak:
     member: str | None = None
 
 
+GRADES = ("again", "hard", "good", "easy")
+
+
 @dataclass(frozen=True)
 class Quiz:
     topic: str | None = None
     difficulty: tuple[int, int] | None = None
     show_answer: bool = False
+    grade: str | None = None
+    # Which practice question a button refers to; None means the member's latest.
+    attempt: int | None = None
 
 
 @dataclass(frozen=True)
@@ -89,15 +96,15 @@ SPECS: dict[str, CommandSpec] = {
     "skip": CommandSpec("/qotd skip", "Skip the next scheduled question.", admin=True),
     "status": CommandSpec("/qotd status", "Show the schedule, the next post and the open question."),
     "leaderboard": CommandSpec(
-        "/qotd leaderboard [week|month|all] [points|answers|streak]",
+        "/qotd leaderboard [week|month|all] [points|answers|streak] [page]",
         "Show the leaderboard.",
-        ("period", "metric"),
+        ("period", "metric", "page"),
         examples=("/qotd leaderboard week answers",),
     ),
     "streak": CommandSpec("/qotd streak [member]", "Show your streak, or a member's.", ("member",)),
     "quiz": CommandSpec(
-        "/qotd quiz [topic] [difficulty]  ·  /qotd quiz answer",
-        "Get a practice question only you can see; `/qotd quiz answer` shows its answer.",
+        "/qotd quiz [topic] [difficulty]  ·  /qotd quiz answer  ·  /qotd quiz grade again|hard|good|easy",
+        "Get a practice question only you can see; `/qotd quiz answer` shows its answer, then grade yourself.",
         ("topic", "difficulty"),
         examples=("/qotd quiz databases 2",),
     ),
@@ -221,12 +228,15 @@ def parse_difficulty(text: str) -> tuple[int, int]:
 def _leaderboard(positional: list[str], options: dict[str, str]) -> Leaderboard:
     period = options.get("period", "").lower() or None
     metric = options.get("metric", "").lower() or None
+    page_text = options.get("page")
     for word in positional:
         lowered = word.lower()
         if lowered in PERIODS and period is None:
             period = lowered
         elif lowered in METRICS and metric is None:
             metric = lowered
+        elif lowered.isdigit() and page_text is None:
+            page_text = lowered
         else:
             raise InvalidInput(
                 f"'{word}' is not a leaderboard period ({', '.join(PERIODS)}) or metric ({', '.join(METRICS)})"
@@ -235,12 +245,19 @@ def _leaderboard(positional: list[str], options: dict[str, str]) -> Leaderboard:
         raise InvalidInput(f"period '{period}' is not one of {', '.join(PERIODS)}")
     if metric is not None and metric not in METRICS:
         raise InvalidInput(f"metric '{metric}' is not one of {', '.join(METRICS)}")
-    return Leaderboard(period=period or "all", metric=metric or "points")
+    if page_text is not None and (not page_text.isdigit() or int(page_text) < 1):
+        raise InvalidInput(f"page '{page_text}' must be a whole number from 1")
+    return Leaderboard(period=period or "all", metric=metric or "points", page=int(page_text) if page_text else 1)
 
 
 def _quiz(positional: list[str], options: dict[str, str]) -> Quiz:
-    if [p.lower() for p in positional] == ["answer"] and not options:
+    words = [p.lower() for p in positional]
+    if words == ["answer"] and not options:
         return Quiz(show_answer=True)
+    if words[:1] == ["grade"] and not options:
+        if len(words) != 2 or words[1] not in GRADES:
+            raise InvalidInput(f"grade yourself with one of {', '.join(GRADES)}, e.g. /qotd quiz grade good")
+        return Quiz(grade=words[1])
     topic = options.get("topic")
     difficulty = options.get("difficulty")
     for word in positional:

@@ -98,7 +98,7 @@ def test_unknown_option_key_names_it_and_lists_the_known_ones():
     assert error_of("/qotd setup colour=red") == (
         "/qotd setup does not take 'colour=' (it takes time, tz, days, reveal, mode, topics, difficulty)"
     )
-    assert error_of("/qotd leaderboard sort=points") == "/qotd leaderboard does not take 'sort=' (it takes period, metric)"
+    assert error_of("/qotd leaderboard sort=points") == "/qotd leaderboard does not take 'sort=' (it takes period, metric, page)"
     assert error_of("/qotd post when=now") == "/qotd post does not take 'when=' (it takes no options)"
 
 

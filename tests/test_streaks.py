@@ -110,3 +110,46 @@ async def test_tied_members_share_a_rank(app, clock):
     await play_day(app, clock, ALICE, BOB)
     board = (await app.handle_text(CHANNEL, ALICE, "/qotd leaderboard")).text.splitlines()
     assert [line.split(".")[0].strip() for line in board[1:]] == ["1", "1"]
+
+
+async def test_leaderboard_pages_and_always_shows_your_rank(app, clock):
+    from bot.ports import Member
+
+    await setup(app, "time=09:00 tz=Europe/Berlin days=daily reveal=8h")
+    members = [Member(f"u{n:02d}", f"m{n:02d}") for n in range(23)]
+    await advance_to(app, clock, 2)
+    for member in members:
+        await answer(app, member)
+    await advance_to(app, clock, 22)
+    await advance_to(app, clock, 2)
+    for member in members[:5]:  # five members get ahead
+        await answer(app, member)
+    last = members[-1]
+    first = await app.handle_text(CHANNEL, last, "/qotd leaderboard")
+    lines = first.text.splitlines()
+    assert lines[0] == "Leaderboard — points, all time — page 1 of 3"
+    assert lines[1].strip() == "1. m00 — 22" and lines[6].strip() == "6. m05 — 10"
+    assert lines[-2].strip() == "6. m22 — 10  ← you"  # tied with everyone else on 10, shown below the page
+    assert lines[-1] == "More: /qotd leaderboard all points 2"
+    assert first.data == {"period": "all", "metric": "points", "page": 1, "pages": 3}
+    third = await app.handle_text(CHANNEL, last, "/qotd leaderboard page=9")
+    assert third.data["page"] == 3 and "page 3 of 3" in third.text and "More:" not in third.text
+
+
+async def test_quiz_answer_then_self_grade(app):
+    asked = await app.handle_text(CHANNEL, ALICE, "/qotd quiz")
+    attempt = asked.data["quiz_attempt"]
+    early = await app.handle_text(CHANNEL, ALICE, "/qotd quiz grade good")
+    assert not early.ok and "look at the answer first" in early.text
+    shown = await app.handle_text(CHANNEL, ALICE, "/qotd quiz answer")
+    assert shown.data["quiz_attempt"] == attempt and "How did you do?" in shown.text
+    graded = await app.handle_text(CHANNEL, ALICE, "/qotd quiz grade hard")
+    assert graded.ok and graded.data == {"quiz_attempt": attempt, "grade": "hard"}
+    bad = await app.handle_text(CHANNEL, ALICE, "/qotd quiz grade superb")
+    assert not bad.ok and "again, hard, good, easy" in bad.text
+    from sqlalchemy import select
+
+    from bot.db.tables import quiz_attempts
+
+    async with app.ctx.engine.connect() as conn:
+        assert (await conn.execute(select(quiz_attempts.c.grade))).scalars().all() == ["hard"]

@@ -1,13 +1,18 @@
-"""On-demand practice questions, shown only to the member who asks; the channel's rotation is untouched."""
+"""On-demand practice questions, shown only to the member who asks; the channel's rotation is untouched.
+
+A practice question is an attempt row: asked, answer shown, then self-graded
+(again / hard / good / easy). Buttons refer to the attempt by id; text
+commands mean the member's latest attempt.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from bot.commands import Quiz
+from bot.commands import GRADES, Quiz
 from bot.context import Context
 from bot.db.tables import quiz_attempts
-from bot.errors import NotFound
+from bot.errors import InvalidInput, NotFound
 from bot.ports import ChannelRef, Member, Reply
 from bot.topics import DIFFICULTY_LABELS, topic_title
 
@@ -32,28 +37,41 @@ async def ask(ctx: Context, channel: ChannelRef, member: Member, args: Quiz) -> 
         )
         fresh = [q for q in candidates if q.id not in recent] or candidates
         question = ctx.bank.pick(ctx.rng, fresh)
-        await conn.execute(
-            quiz_attempts.insert().values(
+        result = await conn.execute(
+            quiz_attempts.insert()
+            .values(
                 platform=channel.platform,
                 workspace_id=channel.workspace_id,
                 member_id=member.id,
                 question_id=question.id,
                 asked_at=ctx.clock.now(),
             )
+            .returning(quiz_attempts.c.id)
         )
-    header = f"Practice question ({topic_title(question.topic)}, difficulty {question.difficulty} — {DIFFICULTY_LABELS[question.difficulty]})"
-    return Reply(f"{header}\n{question.question}\n\nWhen you are ready: /qotd quiz answer")
+        attempt_id = result.scalar_one()
+    header = (
+        f"Practice question ({topic_title(question.topic)}, difficulty {question.difficulty} — "
+        f"{DIFFICULTY_LABELS[question.difficulty]})"
+    )
+    return Reply(
+        f"{header}\n{question.question}\n\nWhen you are ready: /qotd quiz answer",
+        data={"quiz_attempt": attempt_id, "question_id": question.id},
+    )
 
 
-async def show_answer(ctx: Context, channel: ChannelRef, member: Member) -> Reply:
+async def _attempt(conn, channel: ChannelRef, member: Member, attempt_id: int | None):
+    query = select(quiz_attempts).where(*_mine(channel, member))
+    if attempt_id is not None:
+        query = query.where(quiz_attempts.c.id == attempt_id)
+    attempt = (await conn.execute(query.order_by(quiz_attempts.c.id.desc()).limit(1))).first()
+    if attempt is None:
+        raise NotFound("you have no practice question yet; ask for one with /qotd quiz")
+    return attempt
+
+
+async def show_answer(ctx: Context, channel: ChannelRef, member: Member, attempt_id: int | None = None) -> Reply:
     async with ctx.engine.begin() as conn:
-        attempt = (
-            await conn.execute(
-                select(quiz_attempts).where(*_mine(channel, member)).order_by(quiz_attempts.c.id.desc()).limit(1)
-            )
-        ).first()
-        if attempt is None:
-            raise NotFound("you have no practice question yet; ask for one with /qotd quiz")
+        attempt = await _attempt(conn, channel, member, attempt_id)
         await conn.execute(
             update(quiz_attempts)
             .where(quiz_attempts.c.id == attempt.id, quiz_attempts.c.answer_shown_at.is_(None))
@@ -63,7 +81,23 @@ async def show_answer(ctx: Context, channel: ChannelRef, member: Member) -> Repl
     if question is None:
         raise NotFound("that practice question is no longer in the bank; ask for another with /qotd quiz")
     points = "\n".join(f"  • {p}" for p in question.key_points)
-    return Reply(f"Reference answer:\n{question.answer}\n\nKey points:\n{points}")
+    return Reply(
+        f"Reference answer:\n{question.answer}\n\nKey points:\n{points}\n\n"
+        f"How did you do? /qotd quiz grade {'|'.join(GRADES)}",
+        data={"quiz_attempt": attempt.id, "grades": GRADES},
+    )
+
+
+async def grade(ctx: Context, channel: ChannelRef, member: Member, value: str | None, attempt_id: int | None = None) -> Reply:
+    if value not in GRADES:
+        raise InvalidInput(f"grade '{value}' is not one of {', '.join(GRADES)}")
+    async with ctx.engine.begin() as conn:
+        attempt = await _attempt(conn, channel, member, attempt_id)
+        if attempt.answer_shown_at is None:
+            raise InvalidInput("look at the answer first (/qotd quiz answer), then grade yourself")
+        await conn.execute(update(quiz_attempts).where(quiz_attempts.c.id == attempt.id).values(grade=value))
+    again = " Changed your mind? Grade it again." if attempt.grade else ""
+    return Reply(f"Recorded: {value}.{again} Another one? /qotd quiz", data={"quiz_attempt": attempt.id, "grade": value})
 
 
 def _mine(channel: ChannelRef, member: Member):

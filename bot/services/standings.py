@@ -16,7 +16,7 @@ from bot.errors import NotFound
 from bot.ports import ChannelRef, Member, Reply
 from bot.scoring import RULES_TEXT
 
-TOP = 10
+PAGE_SIZE = 10
 PERIOD_TITLES = {"week": "this week", "month": "this month", "all": "all time"}
 
 
@@ -97,16 +97,20 @@ async def leaderboard(ctx: Context, channel: ChannelRef, member: Member, args: L
     title = f"Leaderboard — {unit}, {PERIOD_TITLES[args.period]}"
     if args.metric == "streak" and args.period != "all":
         title += " (streaks are not per period; showing current streaks)"
+    data = {"period": args.period, "metric": args.metric, "page": 1, "pages": 1}
     if not standings:
-        return Reply(f"{title}\nNobody is on it yet. Answer today's question to get started!", private=False)
-    lines = [title]
-    for standing in standings[:TOP]:
-        lines.append(_line(standing, member.id))
+        return Reply(f"{title}\nNobody is on it yet. Answer today's question to get started!", private=False, data=data)
+    pages = (len(standings) + PAGE_SIZE - 1) // PAGE_SIZE
+    page = min(args.page, pages)
+    shown = standings[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    lines = [title + (f" — page {page} of {pages}" if pages > 1 else "")]
+    lines += [_line(standing, member.id) for standing in shown]
     mine = next((s for s in standings if s.member_id == member.id), None)
-    if mine is not None and mine.rank > standings[min(TOP, len(standings)) - 1].rank:
-        lines.append("…")
-        lines.append(_line(mine, member.id))
-    return Reply("\n".join(lines), private=False)
+    if mine is not None and mine not in shown:
+        lines += ["…", _line(mine, member.id)]
+    if page < pages:
+        lines.append(f"More: /qotd leaderboard {args.period} {args.metric} {page + 1}")
+    return Reply("\n".join(lines), private=False, data={**data, "page": page, "pages": pages})
 
 
 def _line(standing: Standing, me: str) -> str:
