@@ -37,6 +37,7 @@ OPTIONAL_LISTS = ("follow_ups", "references")
 OPTIONAL_SCALARS = ("draft", "imported_from")
 OPTIONAL = OPTIONAL_LISTS + OPTIONAL_SCALARS
 ANSWER_WORDS = (60, 250)
+VOCABULARY_FILE = "vocabulary.yaml"
 KEY_POINTS = (3, 6)
 
 
@@ -86,13 +87,24 @@ class QuestionBank:
     def get(self, question_id: str | None) -> Question | None:
         return self.questions.get(question_id) if question_id else None
 
-    def eligible(self, topics: frozenset[str] | set[str] = frozenset(), difficulty: tuple[int, int] = (1, 3)) -> list[Question]:
+    def eligible(
+        self,
+        topics: frozenset[str] | set[str] = frozenset(),
+        difficulty: tuple[int, int] = (1, 3),
+        tag: str | None = None,
+    ) -> list[Question]:
         low, high = difficulty
         return [
             q
             for q in self.questions.values()
-            if not q.draft and (not topics or q.topic in topics) and low <= q.difficulty <= high
+            if not q.draft
+            and (not topics or q.topic in topics)
+            and low <= q.difficulty <= high
+            and (tag is None or tag in q.tags)
         ]
+
+    def tags(self) -> list[str]:
+        return sorted({t for q in self.questions.values() if not q.draft for t in q.tags})
 
     def topics_in_use(self) -> list[str]:
         present = {q.topic for q in self.questions.values()}
@@ -112,7 +124,41 @@ class QuestionBank:
 def bank_files(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
-    return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    return sorted(
+        p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file() and p.name != VOCABULARY_FILE
+    )
+
+
+def read_vocabulary(path: Path) -> tuple[frozenset[str] | None, list[Problem]]:
+    """The tag vocabulary of the bank at `path`: the vocabulary.yaml beside its files.
+
+    The file is a mapping with one key, `tags`, listing every tag questions may
+    use. A folder without one (a fresh import, say) accepts any well-formed tag.
+    """
+    folder = path if path.is_dir() else path.parent
+    file = folder / VOCABULARY_FILE
+    if not file.exists():
+        return None, []
+    name = str(file)
+    try:
+        root = yaml.compose(file.read_text(encoding="utf-8-sig"), Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+        return None, [Problem(name, 1, f"cannot read the tag vocabulary: {exc}")]
+    tags_node = None
+    if isinstance(root, MappingNode):
+        tags_node = next((v for k, v in root.value if isinstance(k, ScalarNode) and k.value == "tags"), None)
+    if not isinstance(tags_node, SequenceNode):
+        return None, [Problem(name, 1, "the tag vocabulary must be a mapping with a 'tags:' list")]
+    problems, tags = [], set()
+    for item in tags_node.value:
+        tag = item.value if isinstance(item, ScalarNode) else None
+        if tag is None or not TAG_PATTERN.match(tag):
+            problems.append(Problem(name, _line(item), f"tag '{tag}' must be lowercase letters, digits and hyphens"))
+        elif tag in tags:
+            problems.append(Problem(name, _line(item), f"tag '{tag}' is listed twice"))
+        else:
+            tags.add(tag)
+    return frozenset(tags), problems
 
 
 def load_bank(path: Path) -> QuestionBank:
@@ -131,9 +177,10 @@ def read_bank(path: Path) -> tuple[QuestionBank, list[Problem]]:
     files = bank_files(path)
     if not files:
         return bank, [Problem(str(path), 0, "no .yaml question files found")]
+    vocabulary, problems = read_vocabulary(path)
     first_seen: dict[str, str] = {}
     for file in files:
-        for question, line in _read_file(file, problems):
+        for question, line in _read_file(file, problems, vocabulary):
             where = f"{file}:{line}"
             if question.id in first_seen:
                 problems.append(Problem(str(file), line, f"duplicate id '{question.id}' (first defined at {first_seen[question.id]})"))
@@ -162,7 +209,7 @@ def validate_bank(path: Path) -> tuple[QuestionBank, list[Problem]]:
     return bank, problems
 
 
-def _read_file(file: Path, problems: list[Problem]) -> list[tuple[Question, int]]:
+def _read_file(file: Path, problems: list[Problem], vocabulary: frozenset[str] | None = None) -> list[tuple[Question, int]]:
     name = str(file)
     try:
         raw = file.read_bytes()
@@ -191,7 +238,7 @@ def _read_file(file: Path, problems: list[Problem]) -> list[tuple[Question, int]
         return []
     found = []
     for item in root.value:
-        question = _question_from_node(item, name, problems)
+        question = _question_from_node(item, name, problems, vocabulary)
         if question is not None:
             found.append((question, _line(item)))
     return found
@@ -201,7 +248,7 @@ def _line(node: Node) -> int:
     return node.start_mark.line + 1
 
 
-def _question_from_node(node: Node, name: str, problems: list[Problem]) -> Question | None:
+def _question_from_node(node: Node, name: str, problems: list[Problem], vocabulary: frozenset[str] | None) -> Question | None:
     if not isinstance(node, MappingNode):
         problems.append(Problem(name, _line(node), "each question must be a mapping of fields (id, topic, ...)"))
         return None
@@ -253,6 +300,10 @@ def _question_from_node(node: Node, name: str, problems: list[Problem]) -> Quest
         for tag in tags:
             if not TAG_PATTERN.match(tag):
                 bad("tags", f"tag '{tag}' must be lowercase letters, digits and hyphens")
+            elif vocabulary is not None and tag not in vocabulary:
+                close = get_close_matches(tag, sorted(vocabulary), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                bad("tags", f"tag '{tag}' is not in the tag vocabulary{hint}; use a listed tag or add it to {VOCABULARY_FILE}")
     draft_text = _scalar(fields["draft"]) if "draft" in fields else "false"
     if draft_text not in ("true", "false"):
         bad("draft", f"'{draft_text}' must be true or false")

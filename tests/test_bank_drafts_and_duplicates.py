@@ -96,3 +96,26 @@ def test_validate_reports_near_duplicates_with_both_places(tmp_path):
 def test_the_shipped_bank_has_no_near_duplicates():
     _, problems = validate_bank(REPO / "content")
     assert problems == []
+
+
+def test_tags_come_from_the_vocabulary_beside_the_bank(tmp_path):
+    (tmp_path / "vocabulary.yaml").write_text("tags:\n  - sql\n  - postgresql\n")
+    path = tmp_path / "bank.yaml"
+    path.write_text(question("uses-listed-tag", "What is MVCC?") + question("typo-tag", "What is WAL?").replace("[sql]", "[postgres]"))
+    bank, problems = read_bank(tmp_path)
+    assert [str(p) for p in problems] == [
+        f"{path}:14: tags: tag 'postgres' is not in the tag vocabulary (did you mean 'postgresql'?); "
+        "use a listed tag or add it to vocabulary.yaml"
+    ]
+    assert list(bank.questions) == ["uses-listed-tag"]
+
+
+def test_a_broken_vocabulary_is_reported(tmp_path):
+    (tmp_path / "vocabulary.yaml").write_text("tags:\n  - Good Tag\n  - sql\n  - sql\n")
+    (tmp_path / "bank.yaml").write_text(question("q-one", "What is MVCC?"))
+    _, problems = read_bank(tmp_path)
+    vocabulary = tmp_path / "vocabulary.yaml"
+    assert [str(p) for p in problems] == [
+        f"{vocabulary}:2: tag 'Good Tag' must be lowercase letters, digits and hyphens",
+        f"{vocabulary}:4: tag 'sql' is listed twice",
+    ]
