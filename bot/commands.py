@@ -57,6 +57,7 @@ GRADES = ("again", "hard", "good", "easy")
 @dataclass(frozen=True)
 class Quiz:
     topic: str | None = None
+    tag: str | None = None
     difficulty: tuple[int, int] | None = None
     show_answer: bool = False
     grade: str | None = None
@@ -103,10 +104,10 @@ SPECS: dict[str, CommandSpec] = {
     ),
     "streak": CommandSpec("/qotd streak [member]", "Show your streak, or a member's.", ("member",)),
     "quiz": CommandSpec(
-        "/qotd quiz [topic] [difficulty]  ·  /qotd quiz answer  ·  /qotd quiz grade again|hard|good|easy",
+        "/qotd quiz [topic|tag] [difficulty]  ·  /qotd quiz answer  ·  /qotd quiz grade again|hard|good|easy",
         "Get a practice question only you can see; `/qotd quiz answer` shows its answer, then grade yourself.",
         ("topic", "difficulty"),
-        examples=("/qotd quiz databases 2",),
+        examples=("/qotd quiz databases 2", "/qotd quiz redis"),
     ),
     "help": CommandSpec("/qotd help [command]", "Show this help."),
 }
@@ -267,11 +268,13 @@ def _quiz(positional: list[str], options: dict[str, str]) -> Quiz:
             topic = word
         else:
             raise InvalidInput(f"/qotd quiz takes a topic and a difficulty; '{word}' is extra")
-    topics = parse_topics(topic) if topic else frozenset()
-    if len(topics) > 1:
-        raise InvalidInput("/qotd quiz takes one topic")
+    if topic and "," in topic:
+        raise InvalidInput("/qotd quiz takes one topic or tag")
+    wanted = topic.strip().lower() if topic else None
+    # Anything that is not a topic is taken as a tag; the quiz checks the bank has it.
     return Quiz(
-        topic=next(iter(topics)) if topics else None,
+        topic=wanted if wanted in TOPICS else None,
+        tag=wanted if wanted and wanted not in TOPICS else None,
         difficulty=parse_difficulty(difficulty) if difficulty else None,
     )
 

@@ -207,19 +207,21 @@ def test_quiz_topic_difficulty_and_answer(text, expected):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("/qotd quiz data", f"unknown topic 'data' (did you mean databases?). {TOPIC_LIST}"),
-        ("/qotd quiz sec 2", f"unknown topic 'sec' (did you mean security?). {TOPIC_LIST}"),
-        ("/qotd quiz astrology", f"unknown topic 'astrology'. {TOPIC_LIST}"),
         ("/qotd quiz databases 0", f"difficulty '0' {DIFFICULTY_HELP}"),
         ("/qotd quiz databases 4", f"difficulty '4' {DIFFICULTY_HELP}"),
         ("/qotd quiz 3-1", f"difficulty '3-1' {DIFFICULTY_HELP}"),
         ("/qotd quiz 2x", f"difficulty '2x' {DIFFICULTY_HELP}"),
         ("/qotd quiz databases 2 extra", "/qotd quiz takes a topic and a difficulty; 'extra' is extra"),
-        ("/qotd quiz databases,caching", "/qotd quiz takes one topic"),
+        ("/qotd quiz databases,caching", "/qotd quiz takes one topic or tag"),
     ],
 )
 def test_quiz_errors_name_the_bad_value(text, message):
     assert error_of(text) == message
+
+
+def test_a_quiz_word_that_is_not_a_topic_is_a_tag():
+    assert parse_command("/qotd quiz Redis 2") == Quiz(tag="redis", difficulty=(2, 2))
+    assert parse_command("/qotd quiz topic=caching") == Quiz(topic="caching")
 
 
 # ---------------------------------------------------------------- help and unknown commands

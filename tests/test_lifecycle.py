@@ -268,3 +268,12 @@ async def test_a_channel_the_bot_cannot_post_in_disables_its_schedule(app, clock
     resumed = await app.handle_text(CHANNEL, ADMIN, "/qotd resume")
     assert resumed.ok and "Resumed" in resumed.text
     assert "Schedule (active)" in (await app.handle_text(CHANNEL, ADMIN, "/qotd status")).text
+
+
+async def test_quiz_by_tag_and_unknown_topic_or_tag(app):
+    by_tag = await app.handle_text(CHANNEL, ALICE, "/qotd quiz caching")
+    assert by_tag.ok and "Caching" in by_tag.text
+    unknown = await app.handle_text(CHANNEL, ALICE, "/qotd quiz astrology")
+    assert not unknown.ok and "unknown topic or tag 'astrology'" in unknown.text
+    typo = await app.handle_text(CHANNEL, ALICE, "/qotd quiz databse")
+    assert "did you mean databases?" in typo.text

@@ -7,6 +7,8 @@ commands mean the member's latest attempt.
 
 from __future__ import annotations
 
+from difflib import get_close_matches
+
 from sqlalchemy import select, update
 
 from bot.commands import GRADES, Quiz
@@ -14,14 +16,19 @@ from bot.context import Context
 from bot.db.tables import quiz_attempts
 from bot.errors import InvalidInput, NotFound
 from bot.ports import ChannelRef, Member, Reply
-from bot.topics import DIFFICULTY_LABELS, topic_title
+from bot.topics import DIFFICULTY_LABELS, TOPICS, topic_title
 
 RECENT_TO_AVOID = 20
 
 
 async def ask(ctx: Context, channel: ChannelRef, member: Member, args: Quiz) -> Reply:
     topics = frozenset({args.topic}) if args.topic else frozenset()
-    candidates = ctx.bank.eligible(topics, args.difficulty or (1, 3))
+    if args.tag and args.tag not in ctx.bank.tags():
+        choices = list(TOPICS) + ctx.bank.tags()
+        close = get_close_matches(args.tag, choices, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise InvalidInput(f"unknown topic or tag '{args.tag}'{hint}. Topics: {', '.join(TOPICS)}")
+    candidates = ctx.bank.eligible(topics, args.difficulty or (1, 3), tag=args.tag)
     if not candidates:
         raise NotFound("no question matches that topic and difficulty; try another difficulty")
     async with ctx.engine.begin() as conn:
