@@ -297,6 +297,8 @@ def _question_from_node(node: Node, name: str, problems: list[Problem], vocabula
     if tags is None or not 1 <= len(tags) <= 6:
         bad("tags", "must be a list of 1-6 tags")
     else:
+        for tag in sorted({t for t in tags if tags.count(t) > 1}):
+            bad("tags", f"tag '{tag}' is listed twice")
         for tag in tags:
             if not TAG_PATTERN.match(tag):
                 bad("tags", f"tag '{tag}' must be lowercase letters, digits and hyphens")

@@ -119,3 +119,10 @@ def test_a_broken_vocabulary_is_reported(tmp_path):
         f"{vocabulary}:2: tag 'Good Tag' must be lowercase letters, digits and hyphens",
         f"{vocabulary}:4: tag 'sql' is listed twice",
     ]
+
+
+def test_a_tag_listed_twice_is_reported(tmp_path):
+    path = tmp_path / "bank.yaml"
+    path.write_text(question("q-one", "What is MVCC?").replace("[sql]", "[sql, mvcc, sql]"))
+    _, problems = read_bank(path)
+    assert [str(p) for p in problems] == [f"{path}:3: tags: tag 'sql' is listed twice"]
