@@ -28,6 +28,13 @@ class Settings:
     log_level: str = "INFO"
     discord_token: str | None = field(default=None, repr=False)
     slack_bot_token: str | None = field(default=None, repr=False)
+    discord_api_base: str | None = None
+    discord_test_guild: int | None = None
+    discord_admin_role: int | None = None
+    discord_message_content: bool = False
+    discord_thread_on_reveal: str = "archive"
+    discord_shard_count: int | None = None
+    discord_shard_ids: tuple[int, ...] | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":
@@ -46,6 +53,13 @@ class Settings:
             log_level=(env.get("QOTD_LOG_LEVEL") or "INFO").upper(),
             discord_token=env.get("DISCORD_TOKEN") or None,
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            discord_api_base=env.get("DISCORD_API_BASE") or None,
+            discord_test_guild=_snowflake(env, "DISCORD_TEST_GUILD"),
+            discord_admin_role=_snowflake(env, "DISCORD_ADMIN_ROLE"),
+            discord_message_content=_flag(env, "DISCORD_MESSAGE_CONTENT"),
+            discord_thread_on_reveal=_choice(env, "DISCORD_THREAD_ON_REVEAL", ("archive", "lock", "keep"), "archive"),
+            discord_shard_count=_snowflake(env, "DISCORD_SHARD_COUNT"),
+            discord_shard_ids=_id_list(env, "DISCORD_SHARD_IDS"),
         )
 
     @property
@@ -93,3 +107,40 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name} must be greater than zero (got '{raw}')")
     return value
+
+
+def _snowflake(env: Mapping[str, str], name: str) -> int | None:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a number (got '{raw}')")
+    return int(raw)
+
+
+def _id_list(env: Mapping[str, str], name: str) -> tuple[int, ...] | None:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    parts = [p.strip() for p in raw.split(",")]
+    if not all(p.isdigit() for p in parts):
+        raise ConfigError(f"{name} must be a comma-separated list of numbers (got '{raw}')")
+    return tuple(int(p) for p in parts)
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be true or false (got '{raw}')")
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)} (got '{raw}')")
+    return raw
