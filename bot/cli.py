@@ -36,6 +36,24 @@ def build_parser() -> argparse.ArgumentParser:
     content_sub = content.add_subparsers(dest="content_command", metavar="ACTION")
     validate = content_sub.add_parser("validate", help="check bank files and print counts per topic and difficulty")
     validate.add_argument("path", nargs="?", help="a file or directory (default: the configured content directory)")
+    stats = content_sub.add_parser("stats", help="coverage by topic, difficulty and kind, and the gaps to fill")
+    stats.add_argument("path", nargs="?", help="a file or directory (default: the configured content directory)")
+    importer = content_sub.add_parser(
+        "import", help="turn notes (Markdown, text, CSV/TSV, Anki/Quizlet, JSON, YAML) into bank files"
+    )
+    importer.add_argument("files", nargs="+", metavar="FILE", help="files of questions and answers")
+    importer.add_argument(
+        "--format",
+        choices=("auto", "markdown", "text", "csv", "tsv", "json", "yaml"),
+        default="auto",
+        help="how to read the files (default auto: by extension, then by content)",
+    )
+    importer.add_argument("--topic", help="topic for questions whose source names none (default: guessed)")
+    importer.add_argument("--tag", action="append", default=[], help="extra tag for every question (repeatable)")
+    importer.add_argument("-o", "--out", default="imported", help="output directory, one OUT/<file>.yaml per input (default: ./imported)")
+    importer.add_argument("--bank", help="bank to check for duplicates (default: the configured content directory)")
+    importer.add_argument("--keep-duplicates", action="store_true", help="import duplicates too (they are still reported)")
+    importer.add_argument("-v", "--verbose", action="store_true", help="list every skipped line and why")
 
     schedule = sub.add_parser("schedule", help="schedule tools")
     schedule_sub = schedule.add_subparsers(dest="schedule_command", metavar="ACTION")
@@ -66,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     if args.command == "content":
+        if args.content_command == "import":
+            return content_import(args, settings)
+        if args.content_command == "stats":
+            return content_stats(Path(args.path) if args.path else settings.content_dir)
         if args.content_command != "validate":
             parser.parse_args(["content", "--help"])
         return content_validate(Path(args.path) if args.path else settings.content_dir)
@@ -105,8 +127,8 @@ def _with_db(settings: Settings, url: str | None) -> Settings:
 
 
 def content_validate(path: Path) -> int:
+    from bot.content_stats import difficulty_table
     from bot.question_bank import validate_bank
-    from bot.topics import TOPICS
 
     bank, problems = validate_bank(path)
     if problems:
@@ -114,19 +136,49 @@ def content_validate(path: Path) -> int:
             print(problem)
         print(f"{len(problems)} problem(s) found in {path}", file=sys.stderr)
         return 1
-    counts = bank.counts()
-    width = max(len(t) for t in TOPICS)
-    print(f"{'topic':<{width}}  d1  d2  d3  total")
-    totals = [0, 0, 0]
-    for topic in TOPICS:
-        row = counts.get(topic)
-        if not row:
-            continue
-        values = [row.get(d, 0) for d in (1, 2, 3)]
-        totals = [a + b for a, b in zip(totals, values)]
-        print(f"{topic:<{width}}  {values[0]:>2}  {values[1]:>2}  {values[2]:>2}  {sum(values):>5}")
-    print(f"{'total':<{width}}  {totals[0]:>2}  {totals[1]:>2}  {totals[2]:>2}  {sum(totals):>5}")
+    for line in difficulty_table(bank):
+        print(line)
     print(f"OK: {len(bank)} question{'s' if len(bank) != 1 else ''} in {path}")
+    return 0
+
+
+def content_stats(path: Path) -> int:
+    from bot.content_stats import stats_report
+    from bot.question_bank import read_bank
+
+    bank, problems = read_bank(path)
+    print(stats_report(bank))
+    if problems:
+        print(f"\n{len(problems)} problem(s) in {path}; run qotd content validate to list them", file=sys.stderr)
+        return 1
+    return 0
+
+
+def content_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.content_import import ImportFailed, ImportOptions, run_import, summary_lines
+
+    bank = Path(args.bank) if args.bank else settings.content_dir
+    if args.bank and not bank.exists():
+        print(f"qotd: --bank {bank}: no such file or directory", file=sys.stderr)
+        return 1
+    options = ImportOptions(
+        files=tuple(Path(name) for name in args.files),
+        out=Path(args.out),
+        bank=bank,
+        fmt=args.format,
+        topic=args.topic,
+        tags=tuple(args.tag),
+        keep_duplicates=args.keep_duplicates,
+    )
+    try:
+        result = run_import(options)
+    except ImportFailed as exc:
+        for message in exc.messages:
+            print(f"qotd: {message}", file=sys.stderr)
+        print("qotd: nothing was imported", file=sys.stderr)
+        return 1
+    for line in summary_lines(result, verbose=args.verbose):
+        print(line)
     return 0
 
 
