@@ -10,44 +10,20 @@ re-importing the same notes produces identical bytes.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import replace
 
 import yaml
 
 from bot.question_bank import Question
 
 
-@dataclass(frozen=True)
-class Entry:
-    id: str
-    topic: str
-    tags: tuple[str, ...]
-    difficulty: int
-    kind: str
-    question: str
-    answer: str
-    key_points: tuple[str, ...]
-    follow_ups: tuple[str, ...] = ()
-    references: tuple[str, ...] = ()
-    draft: bool = False
-    imported_from: str = ""
+# An imported question is a bank Question that has not been read from a file yet.
+Entry = Question
 
 
 def entry_from_question(question: Question) -> Entry:
-    return Entry(
-        id=question.id,
-        topic=question.topic,
-        tags=question.tags,
-        difficulty=question.difficulty,
-        kind=question.kind,
-        question=question.question,
-        answer=question.answer,
-        key_points=question.key_points,
-        follow_ups=question.follow_ups,
-        references=question.references,
-        draft=question.draft,
-        imported_from=question.imported_from,
-    )
+    """A question read from a bank file, without its file position, to compare with a fresh import."""
+    return replace(question, source="", line=0)
 
 
 def render_file(entries: list[Entry], comment: list[str]) -> str:
