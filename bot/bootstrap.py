@@ -56,6 +56,12 @@ class Qotd:
     async def next_due_at(self) -> datetime | None:
         return await next_due_at(self.ctx)
 
+    async def channel_unavailable(self, channel: ChannelRef, reason: str) -> None:
+        """An adapter learned the channel is gone or closed to the bot: stop its schedule, say why in status."""
+        from bot.services.schedule_admin import disable
+
+        await disable(self.ctx, channel, reason)
+
     def connect(self, platform: str, port: ChatPort) -> None:
         self.ctx.ports[platform] = port
 

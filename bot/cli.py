@@ -102,16 +102,28 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "console":
         return run_console_command(_with_db(settings, args.db), args.clock, args.seed)
     if args.command == "run":
-        if settings.platforms:
-            print(
-                f"qotd: {', '.join(settings.platforms)} credentials are set, but this build has no "
-                f"{'/'.join(settings.platforms)} adapter yet; unset them to run the console",
-                file=sys.stderr,
-            )
-            return 2
-        return run_console_command(settings, None, None)
+        return run_bot(settings)
     parser.print_help()
     return 2
+
+
+def run_bot(settings: Settings) -> int:
+    """`qotd run`: the configured chat platforms, or the console when none is configured."""
+    if "slack" in settings.platforms:
+        print(
+            "qotd: SLACK_BOT_TOKEN is set, but this build has no Slack adapter yet; unset it "
+            "(Discord and the console are available)",
+            file=sys.stderr,
+        )
+        return 2
+    if "discord" in settings.platforms:
+        from adapters.discord.runner import serve
+
+        try:
+            return asyncio.run(serve(settings))
+        except KeyboardInterrupt:
+            return 130
+    return run_console_command(settings, None, None)
 
 
 def _with_db(settings: Settings, url: str | None) -> Settings:

@@ -112,3 +112,9 @@ class Reply:
     ok: bool = True
     # Structured extras for adapters that render buttons (quiz attempt id, leaderboard page...).
     data: dict[str, Any] = field(default_factory=dict)
+    # What to type next ("/qotd quiz answer"); text-only adapters show it, button adapters need not.
+    hint: str = ""
+
+    @property
+    def with_hint(self) -> str:
+        return f"{self.text}\n\n{self.hint}" if self.hint else self.text

@@ -621,7 +621,19 @@ def test_e_run_quits_cleanly_without_a_traceback(tmp_path):
     assert problems == []
 
 
-@pytest.mark.parametrize("variable", ["DISCORD_TOKEN", "SLACK_BOT_TOKEN"])
+def test_e_run_with_a_discord_token_starts_discord_not_the_console(tmp_path):
+    secret = "s3cr3t-token-value-DO-NOT-PRINT"
+    env = clean_env(tmp_path, DISCORD_TOKEN=secret, DISCORD_API_BASE="http://127.0.0.1:9/api/v10")
+    result = qotd(tmp_path, "run", script="/qotd help\n/quit\n", env=env)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if " ERROR " in line]
+    assert len(errors) == 1 and "could not reach Discord at http://127.0.0.1:9/api/v10" in errors[0]
+    assert "Traceback" not in result.stderr
+    assert secret not in result.stderr and secret not in result.stdout
+    assert "qotd console" not in result.stdout, "the console must not start"
+
+
+@pytest.mark.parametrize("variable", ["SLACK_BOT_TOKEN"])
 def test_e_run_with_platform_token_refuses_clearly_without_leaking_it(tmp_path, variable):
     secret = "s3cr3t-token-value-DO-NOT-PRINT"
     result = qotd(tmp_path, "run", script="/qotd help\n/quit\n", env=clean_env(tmp_path, **{variable: secret}))
@@ -629,7 +641,7 @@ def test_e_run_with_platform_token_refuses_clearly_without_leaking_it(tmp_path, 
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("qotd: ")
-    assert variable.split("_")[0].lower() in lines[0]
+    assert variable.split("_")[0].lower() in lines[0].lower()
     assert secret not in result.stderr and secret not in result.stdout
     assert "qotd console" not in result.stdout, "the console must not start"
     assert not (tmp_path / "data" / "qotd.sqlite3").exists()

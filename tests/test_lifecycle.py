@@ -241,7 +241,7 @@ async def test_workspaces_never_see_each_others_data(app, clock, port):
 
 async def test_quiz_is_private_and_leaves_the_rotation_alone(app, port):
     reply = await app.handle_text(CHANNEL, ALICE, "/qotd quiz databases 1")
-    assert reply.private and "Databases" in reply.text and "/qotd quiz answer" in reply.text
+    assert reply.private and "Databases" in reply.text and "/qotd quiz answer" in reply.hint
     shown = await app.handle_text(CHANNEL, ALICE, "/qotd quiz answer")
     assert "Reference answer" in shown.text and "first point" in shown.text
     assert await count(app, posts) == 0 and port.posts == []
@@ -277,3 +277,28 @@ async def test_quiz_by_tag_and_unknown_topic_or_tag(app):
     assert not unknown.ok and "unknown topic or tag 'astrology'" in unknown.text
     typo = await app.handle_text(CHANNEL, ALICE, "/qotd quiz databse")
     assert "did you mean databases?" in typo.text
+
+
+async def test_a_failed_echo_does_not_undo_a_saved_answer(app, clock, port):
+    async def broken(channel, where, echo):
+        raise ConnectionError("platform down")
+
+    await setup(app)
+    await advance_to(app, clock, 2)
+    port.reply_in_thread = broken
+    ack = await answer(app, ALICE, "still saved")
+    assert ack.ok and "Answer recorded" in ack.text
+    assert await count(app, answers) == 1
+
+
+async def test_status_lists_channels_where_the_bot_was_stopped(app):
+    from bot.ports import ChannelRef
+
+    gone = ChannelRef("test", "team-1", "old-channel")
+    await app.handle_text(gone, ADMIN, "/qotd setup time=09:00")
+    await app.channel_unavailable(gone, "the channel no longer exists")
+    status = await app.handle_text(CHANNEL, ADMIN, "/qotd status")
+    assert "Stopped in channel old-channel: the channel no longer exists." in status.text
+    assert status.data["disabled_elsewhere"] == [("old-channel", "the channel no longer exists")]
+    other_workspace = await app.handle_text(ChannelRef("test", "team-2", "general"), ADMIN, "/qotd status")
+    assert "old-channel" not in other_workspace.text

@@ -129,11 +129,11 @@ async def test_leaderboard_pages_and_always_shows_your_rank(app, clock):
     lines = first.text.splitlines()
     assert lines[0] == "Leaderboard — points, all time — page 1 of 3"
     assert lines[1].strip() == "1. m00 — 22" and lines[6].strip() == "6. m05 — 10"
-    assert lines[-2].strip() == "6. m22 — 10  ← you"  # tied with everyone else on 10, shown below the page
-    assert lines[-1] == "More: /qotd leaderboard all points 2"
+    assert lines[-1].strip() == "6. m22 — 10  ← you"  # tied with everyone else on 10, shown below the page
+    assert first.hint == "More: /qotd leaderboard all points 2"
     assert first.data == {"period": "all", "metric": "points", "page": 1, "pages": 3}
     third = await app.handle_text(CHANNEL, last, "/qotd leaderboard page=9")
-    assert third.data["page"] == 3 and "page 3 of 3" in third.text and "More:" not in third.text
+    assert third.data["page"] == 3 and "page 3 of 3" in third.text and third.hint == ""
 
 
 async def test_quiz_answer_then_self_grade(app):
@@ -142,7 +142,7 @@ async def test_quiz_answer_then_self_grade(app):
     early = await app.handle_text(CHANNEL, ALICE, "/qotd quiz grade good")
     assert not early.ok and "look at the answer first" in early.text
     shown = await app.handle_text(CHANNEL, ALICE, "/qotd quiz answer")
-    assert shown.data["quiz_attempt"] == attempt and "How did you do?" in shown.text
+    assert shown.data["quiz_attempt"] == attempt and "How did you do?" in shown.hint
     graded = await app.handle_text(CHANNEL, ALICE, "/qotd quiz grade hard")
     assert graded.ok and graded.data == {"quiz_attempt": attempt, "grade": "hard"}
     bad = await app.handle_text(CHANNEL, ALICE, "/qotd quiz grade superb")

@@ -76,11 +76,14 @@ async def submit_answer(ctx: Context, event: AnswerSubmitted) -> Reply:
             streak = await _record_first(conn, ctx, channel, post, event.member, text, now, late)
             outcome = "late" if late else "on_time"
     if post.mode == "thread" and not event.already_visible and outcome != "edit":
-        await ctx.port(channel.platform).reply_in_thread(
-            channel,
-            PostedRef(post.message_id or "", post.thread_id),
-            AnswerEcho(post_id=post.id, member_name=event.member.name, text=text, late=late),
-        )
+        try:
+            await ctx.port(channel.platform).reply_in_thread(
+                channel,
+                PostedRef(post.message_id or "", post.thread_id),
+                AnswerEcho(post_id=post.id, member_name=event.member.name, text=text, late=late),
+            )
+        except Exception as exc:  # the answer is saved; a failed echo must not say otherwise
+            log.warning("answer %s saved but not shown in the thread: %s", post.id, exc)
     return _acknowledge(post, outcome, streak)
 
 

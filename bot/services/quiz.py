@@ -61,8 +61,9 @@ async def ask(ctx: Context, channel: ChannelRef, member: Member, args: Quiz) -> 
         f"{DIFFICULTY_LABELS[question.difficulty]})"
     )
     return Reply(
-        f"{header}\n{question.question}\n\nWhen you are ready: /qotd quiz answer",
+        f"{header}\n{question.question}",
         data={"quiz_attempt": attempt_id, "question_id": question.id},
+        hint="When you are ready: /qotd quiz answer",
     )
 
 
@@ -89,9 +90,9 @@ async def show_answer(ctx: Context, channel: ChannelRef, member: Member, attempt
         raise NotFound("that practice question is no longer in the bank; ask for another with /qotd quiz")
     points = "\n".join(f"  • {p}" for p in question.key_points)
     return Reply(
-        f"Reference answer:\n{question.answer}\n\nKey points:\n{points}\n\n"
-        f"How did you do? /qotd quiz grade {'|'.join(GRADES)}",
+        f"Reference answer:\n{question.answer}\n\nKey points:\n{points}",
         data={"quiz_attempt": attempt.id, "grades": GRADES},
+        hint=f"How did you do? /qotd quiz grade {'|'.join(GRADES)}",
     )
 
 
@@ -104,7 +105,7 @@ async def grade(ctx: Context, channel: ChannelRef, member: Member, value: str | 
             raise InvalidInput("look at the answer first (/qotd quiz answer), then grade yourself")
         await conn.execute(update(quiz_attempts).where(quiz_attempts.c.id == attempt.id).values(grade=value))
     again = " Changed your mind? Grade it again." if attempt.grade else ""
-    return Reply(f"Recorded: {value}.{again} Another one? /qotd quiz", data={"quiz_attempt": attempt.id, "grade": value})
+    return Reply(f"Recorded: {value}.{again}", data={"quiz_attempt": attempt.id, "grade": value}, hint="Another one? /qotd quiz")
 
 
 def _mine(channel: ChannelRef, member: Member):

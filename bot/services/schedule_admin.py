@@ -172,6 +172,17 @@ async def status(ctx: Context, channel: ChannelRef) -> Reply:
                 .limit(1)
             )
         ).first()
+    async with ctx.engine.connect() as conn:
+        elsewhere = (
+            await conn.execute(
+                select(schedules.c.channel_id, schedules.c.disabled_reason).where(
+                    schedules.c.platform == channel.platform,
+                    schedules.c.workspace_id == channel.workspace_id,
+                    schedules.c.channel_id != channel.channel_id,
+                    schedules.c.disabled_reason.is_not(None),
+                )
+            )
+        ).all()
     if open_post is not None:
         question = ctx.bank.get(open_post.question_id)
         title = question.topic if question else open_post.question_id
@@ -180,7 +191,9 @@ async def status(ctx: Context, channel: ChannelRef) -> Reply:
         )
     else:
         lines.append("No question is open right now.")
-    return Reply("\n".join(lines))
+    for channel_id, reason in elsewhere:
+        lines.append(f"Stopped in channel {channel_id}: {reason}.")
+    return Reply("\n".join(lines), data={"disabled_elsewhere": [(c, r) for c, r in elsewhere]})
 
 
 async def disable(ctx: Context, channel: ChannelRef, reason: str) -> None:

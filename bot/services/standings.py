@@ -108,9 +108,8 @@ async def leaderboard(ctx: Context, channel: ChannelRef, member: Member, args: L
     mine = next((s for s in standings if s.member_id == member.id), None)
     if mine is not None and mine not in shown:
         lines += ["…", _line(mine, member.id)]
-    if page < pages:
-        lines.append(f"More: /qotd leaderboard {args.period} {args.metric} {page + 1}")
-    return Reply("\n".join(lines), private=False, data={**data, "page": page, "pages": pages})
+    hint = f"More: /qotd leaderboard {args.period} {args.metric} {page + 1}" if page < pages else ""
+    return Reply("\n".join(lines), private=False, data={**data, "page": page, "pages": pages}, hint=hint)
 
 
 def _line(standing: Standing, me: str) -> str:

@@ -1,0 +1,1 @@
+"""Discord adapter: discord.py client, /qotd application command, persistent buttons, and the ChatPort."""
