@@ -115,9 +115,9 @@ class ConsoleSession:
     def _show(self, reply: Reply) -> None:
         if reply.private:
             who = "only you see this" if self.acting == DEFAULT_MEMBER else f"only {self.acting} sees this"
-            self.port.say(f"  ({who}) " + reply.text.replace("\n", "\n  "))
+            self.port.say(f"  ({who}) " + reply.with_hint.replace("\n", "\n  "))
         else:
-            self.port.say(reply.text)
+            self.port.say(reply.with_hint)
 
 
 async def run_console(
