@@ -109,13 +109,20 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_bot(settings: Settings) -> int:
     """`qotd run`: the configured chat platforms, or the console when none is configured."""
-    if "slack" in settings.platforms:
+    if len(settings.platforms) > 1:
         print(
-            "qotd: SLACK_BOT_TOKEN is set, but this build has no Slack adapter yet; unset it "
-            "(Discord and the console are available)",
+            "qotd: both DISCORD_TOKEN and SLACK_BOT_TOKEN are set; this build runs one platform per process. "
+            "Start one process for each (they share the database safely)",
             file=sys.stderr,
         )
         return 2
+    if "slack" in settings.platforms:
+        from adapters.slack.runner import serve as serve_slack
+
+        try:
+            return asyncio.run(serve_slack(settings))
+        except KeyboardInterrupt:
+            return 130
     if "discord" in settings.platforms:
         from adapters.discord.runner import serve
 

@@ -633,10 +633,22 @@ def test_e_run_with_a_discord_token_starts_discord_not_the_console(tmp_path):
     assert "qotd console" not in result.stdout, "the console must not start"
 
 
+def test_e_run_with_a_slack_token_starts_slack_not_the_console(tmp_path):
+    secret = "xoxb-s3cr3t-token-value-DO-NOT-PRINT"
+    env = clean_env(tmp_path, SLACK_BOT_TOKEN=secret, SLACK_SIGNING_SECRET="sign", SLACK_API_URL="http://127.0.0.1:9/api/")
+    result = qotd(tmp_path, "run", script="/qotd help\n/quit\n", env=env)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if " ERROR " in line]
+    assert len(errors) == 1 and "could not reach Slack at http://127.0.0.1:9/api/" in errors[0]
+    assert secret not in result.stderr and secret not in result.stdout
+    assert "qotd console" not in result.stdout
+
+
 @pytest.mark.parametrize("variable", ["SLACK_BOT_TOKEN"])
-def test_e_run_with_platform_token_refuses_clearly_without_leaking_it(tmp_path, variable):
+def test_e_run_with_two_platform_tokens_refuses_clearly_without_leaking_them(tmp_path, variable):
     secret = "s3cr3t-token-value-DO-NOT-PRINT"
-    result = qotd(tmp_path, "run", script="/qotd help\n/quit\n", env=clean_env(tmp_path, **{variable: secret}))
+    env = clean_env(tmp_path, **{variable: secret, "DISCORD_TOKEN": secret + "-discord"})
+    result = qotd(tmp_path, "run", script="/qotd help\n/quit\n", env=env)
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr

@@ -1,0 +1,245 @@
+"""A fake Slack for driving the real slack-bolt / slack-sdk code offline.
+
+`FakeSlack` is an aiohttp Web API on 127.0.0.1 that records every call (method, headers,
+parameters) and keeps just enough state: users with admin flags, channels that exist, message
+timestamps. Its catch-all also records the `response_url` POSTs Bolt's `respond()` makes.
+`SlackSender` sends Slack-signed requests (slash commands, block actions, view submissions,
+event callbacks with optional retry headers) to the app under test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import aiohttp
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+
+TEAM_ID = "T0QOTD"
+BOT_USER_ID = "UBOTQOTD"
+BOT_ID = "BQOTD"
+
+
+@dataclass
+class Call:
+    method: str  # Web API method ("chat.postMessage") or "response_url"
+    path: str
+    headers: dict[str, str]
+    params: dict[str, Any]
+    response: dict[str, Any] | None = None
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class FakeUser:
+    id: str
+    name: str
+    is_admin: bool = False
+    is_owner: bool = False
+
+
+def _decode(value: Any) -> Any:
+    """Form-encoded `blocks`/`view` arrive as JSON strings; make them comparable."""
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.users: dict[str, FakeUser] = {}
+        self.channels: set[str] = {"CQOTD", "CGENERAL"}
+        self.errors: dict[tuple[str, str], str] = {}  # (method, channel) -> Slack error code
+        self.rate_limited: dict[str, int] = {}  # method -> how many more calls get 429 (Retry-After: 0)
+        self._ts = itertools.count(1)
+        self._changed = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+    async def __aenter__(self) -> "FakeSlack":
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_route("POST", "/response/{token}", self._response_url)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/response/{uuid.uuid4().hex}"
+
+    # ---- state -------------------------------------------------------------------------------
+    def add_user(self, user_id: str, name: str, *, is_admin: bool = False, is_owner: bool = False) -> FakeUser:
+        self.users[user_id] = FakeUser(user_id, name, is_admin, is_owner)
+        return self.users[user_id]
+
+    def delete_channel(self, channel_id: str) -> None:
+        self.channels.discard(channel_id)
+
+    def fail(self, method: str, channel_id: str, error: str) -> None:
+        self.errors[(method, channel_id)] = error
+
+    def rate_limit(self, method: str, times: int = 1) -> None:
+        self.rate_limited[method] = times
+
+    # ---- recorded calls ----------------------------------------------------------------------
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def last(self, method: str) -> Call:
+        found = self.calls_to(method)
+        assert found, f"no {method} call; calls: {[c.method for c in self.calls]}"
+        return found[-1]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Wait (event-driven) until `method` was called at least `count` times."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.calls_to(method)) < count:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError(f"{method} called {len(self.calls_to(method))} times, wanted {count}: {[c.method for c in self.calls]}")
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), remaining)
+            except asyncio.TimeoutError:
+                pass
+        return self.calls_to(method)
+
+    def _record(self, call: Call) -> None:
+        self.calls.append(call)
+        self._changed.set()
+
+    # ---- handlers ----------------------------------------------------------------------------
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        body = await request.text()
+        if body:
+            if request.content_type == "application/json":
+                params.update(json.loads(body))
+            else:
+                params.update(dict(parse_qsl(body, keep_blank_values=True)))
+        return {k: _decode(v) for k, v in params.items()}
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        if self.rate_limited.get(method):
+            self.rate_limited[method] -= 1
+            limited = {"ok": False, "error": "ratelimited"}
+            self._record(Call(method, request.path, dict(request.headers), params, limited))
+            return web.json_response(limited, status=429, headers={"Retry-After": "0"})
+        response = self._answer(method, params)
+        self._record(Call(method, request.path, dict(request.headers), params, response))
+        return web.json_response(response)
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        params = await self._params(request)
+        self._record(Call("response_url", request.path, dict(request.headers), params, {"ok": True}))
+        return web.Response(text="ok")
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        if (method, channel) in self.errors:
+            return {"ok": False, "error": self.errors[(method, channel)]}
+        if method == "auth.test":
+            return {"ok": True, "url": "https://qotd.example/", "team": "Team", "user": "qotd", "team_id": TEAM_ID,
+                    "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False}
+        if method in ("chat.postMessage", "chat.update", "chat.postEphemeral") and channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        if method == "chat.postMessage":
+            ts = f"{1_700_000_000 + next(self._ts)}.000100"
+            return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts, "text": params.get("text")}}
+        if method == "chat.update":
+            return {"ok": True, "channel": channel, "ts": params.get("ts"), "text": params.get("text")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"{1_700_000_000 + next(self._ts)}.000200"}
+        if method == "views.open":
+            return {"ok": True, "view": {**(params.get("view") or {}), "id": f"V{next(self._ts):06d}"}}
+        if method == "users.info":
+            user = self.users.get(str(params.get("user")))
+            if user is None:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "user": {"id": user.id, "team_id": TEAM_ID, "name": user.name, "is_admin": user.is_admin,
+                                         "is_owner": user.is_owner, "profile": {"display_name": user.name, "real_name": user.name}}}
+        return {"ok": False, "error": "unknown_method"}
+
+
+class SlackSender:
+    """Sends requests to the app the way Slack does: signed with the signing secret."""
+
+    def __init__(self, fake: FakeSlack, url: str, signing_secret: str) -> None:
+        self.fake = fake
+        self.url = url
+        self.secret = signing_secret
+        self._n = itertools.count(1)
+
+    async def send(self, body: str, content_type: str, *, secret: str | None = None, timestamp: int | None = None,
+                   headers: dict[str, str] | None = None) -> tuple[int, str]:
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        signature = SignatureVerifier(secret or self.secret).generate_signature(timestamp=ts, body=body)
+        all_headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature,
+                       **(headers or {})}
+        async with aiohttp.ClientSession() as session:
+            async with session.post(self.url, data=body.encode(), headers=all_headers) as response:
+                return response.status, await response.text()
+
+    async def slash(self, user_id: str, text: str, channel_id: str = "CQOTD", **kwargs) -> tuple[int, str]:
+        form = {"token": "legacy", "team_id": TEAM_ID, "team_domain": "team", "channel_id": channel_id, "channel_name": "qotd",
+                "user_id": user_id, "user_name": self.fake.users[user_id].name if user_id in self.fake.users else user_id,
+                "command": "/qotd", "text": text, "api_app_id": "AQOTD", "response_url": self.fake.response_url(),
+                "trigger_id": f"trigger-{next(self._n)}"}
+        return await self.send(urlencode(form), "application/x-www-form-urlencoded", **kwargs)
+
+    async def _interactive(self, payload: dict, **kwargs) -> tuple[int, str]:
+        return await self.send(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", **kwargs)
+
+    async def click(self, user_id: str, action_id: str, value: str, *, channel_id: str = "CQOTD", message_ts: str = "1.0",
+                    **kwargs) -> tuple[int, str]:
+        payload = {"type": "block_actions", "team": {"id": TEAM_ID, "domain": "team"},
+                   "user": {"id": user_id, "username": user_id, "team_id": TEAM_ID}, "api_app_id": "AQOTD",
+                   "token": "legacy", "container": {"type": "message", "message_ts": message_ts, "channel_id": channel_id},
+                   "trigger_id": f"trigger-{next(self._n)}", "channel": {"id": channel_id, "name": "qotd"},
+                   "message": {"ts": message_ts, "type": "message"}, "response_url": self.fake.response_url(),
+                   "actions": [{"action_id": action_id, "block_id": "b", "type": "button", "value": value,
+                                "action_ts": str(time.time())}]}
+        return await self._interactive(payload, **kwargs)
+
+    async def submit_view(self, user_id: str, view: dict, values: dict[str, dict[str, str]], *, view_id: str,
+                          **kwargs) -> tuple[int, str]:
+        state = {block: {action: {"type": "plain_text_input", "value": value} for action, value in actions.items()}
+                 for block, actions in values.items()}
+        payload = {"type": "view_submission", "team": {"id": TEAM_ID, "domain": "team"},
+                   "user": {"id": user_id, "username": user_id, "name": user_id, "team_id": TEAM_ID},
+                   "api_app_id": "AQOTD", "token": "legacy", "trigger_id": f"trigger-{next(self._n)}",
+                   "view": {**view, "id": view_id, "team_id": TEAM_ID, "state": {"values": state}, "hash": "h"}}
+        return await self._interactive(payload, **kwargs)
+
+    async def event(self, event: dict, *, event_id: str | None = None, retry_num: int | None = None,
+                    **kwargs) -> tuple[int, str]:
+        body = {"token": "legacy", "team_id": TEAM_ID, "api_app_id": "AQOTD", "event": event, "type": "event_callback",
+                "event_id": event_id or f"Ev{next(self._n):08d}", "event_time": int(time.time()),
+                "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}]}
+        headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else None
+        return await self.send(json.dumps(body), "application/json", headers=headers, **kwargs)
