@@ -69,10 +69,14 @@ class Qotd:
         await self.ctx.engine.dispose()
 
 
+ERROR_CODES = {"InvalidInput": "invalid", "NotAllowed": "not_allowed", "NotFound": "not_found"}
+
+
 def error_reply(exc: QotdError) -> Reply:
-    message = exc.message
-    return Reply(f"Sorry, {message}.", private=True, ok=False) if not message.endswith((".", "!", "?")) else Reply(
-        f"Sorry, {message}", private=True, ok=False
+    """A friendly private reply; `data["outcome"]` names the kind of problem for adapters."""
+    message = exc.message if exc.message.endswith((".", "!", "?")) else f"{exc.message}."
+    return Reply(
+        f"Sorry, {message}", private=True, ok=False, data={"outcome": ERROR_CODES.get(type(exc).__name__, "error")}
     )
 
 

@@ -302,3 +302,17 @@ async def test_status_lists_channels_where_the_bot_was_stopped(app):
     assert status.data["disabled_elsewhere"] == [("old-channel", "the channel no longer exists")]
     other_workspace = await app.handle_text(ChannelRef("test", "team-2", "general"), ADMIN, "/qotd status")
     assert "old-channel" not in other_workspace.text
+
+
+async def test_answer_replies_name_their_outcome_for_adapters(app, clock):
+    await setup(app)
+    nothing = await answer(app, ALICE, "too early")
+    assert nothing.data == {"outcome": "not_found"}
+    await advance_to(app, clock, 2)
+    first = await answer(app, ALICE, "first", event_id="e1")
+    assert first.data["outcome"] == "on_time"
+    assert (await answer(app, ALICE, "first", event_id="e1")).data == {"outcome": "duplicate"}
+    assert (await answer(app, ALICE, "again")).data["outcome"] == "edit"
+    assert (await answer(app, ALICE, "x" * 5000)).data == {"outcome": "invalid"}
+    await advance_to(app, clock, 8)
+    assert (await answer(app, BOB, "late")).data["outcome"] == "late"

@@ -58,7 +58,7 @@ async def submit_answer(ctx: Context, event: AnswerSubmitted) -> Reply:
                 returning="event_id",
             )
             if fresh is None:
-                return Reply("That answer was already recorded.", private=True)
+                return Reply("That answer was already recorded.", private=True, data={"outcome": "duplicate"})
         post = await _find_post(conn, event)
         if post is None:
             raise NotFound("there is no question to answer in this channel yet")
@@ -172,21 +172,17 @@ async def _record_edit(conn, channel: ChannelRef, existing, text: str, now, late
 
 
 def _acknowledge(post, outcome: str, streak: int | None) -> Reply:
+    """The member's confirmation; `data["outcome"]` is on_time, late or edit for adapters."""
     number = f"question #{post.seq}"
+    data = {"outcome": outcome, "post_id": post.id}
     if outcome == "edit":
-        return Reply(
-            f"Edit saved for {number}. Your first answer is the one that counts; edits are kept with it.",
-            private=True,
-        )
-    if outcome == "late":
-        return Reply(
-            f"Saved as a late answer: {number} was already revealed. Late answers are kept but earn no streak or points.",
-            private=True,
-        )
-    streak_text = f" Your streak is {streak}." if streak else ""
-    if post.mode == "private":
-        return Reply(
-            f"Answer saved privately for {number}; everyone's answers are shown together at the reveal.{streak_text}",
-            private=True,
-        )
-    return Reply(f"Answer recorded for {number}.{streak_text}", private=True)
+        text = f"Edit saved for {number}. Your first answer is the one that counts; edits are kept with it."
+    elif outcome == "late":
+        text = f"Saved as a late answer: {number} was already revealed. Late answers are kept but earn no streak or points."
+    else:
+        streak_text = f" Your streak is {streak}." if streak else ""
+        if post.mode == "private":
+            text = f"Answer saved privately for {number}; everyone's answers are shown together at the reveal.{streak_text}"
+        else:
+            text = f"Answer recorded for {number}.{streak_text}"
+    return Reply(text, private=True, data=data)
