@@ -61,17 +61,7 @@ async def _reveal_due(ctx: Context, report: TickReport) -> None:
                 .limit(BATCH)
             )
         ).scalars().all()
-        stale = (
-            await conn.execute(
-                select(posts.c.id, posts.c.claim_token)
-                .where(
-                    posts.c.status == "revealing",
-                    posts.c.claimed_at < now - ctx.settings.claim_timeout,
-                    posts.c.platform.in_(platforms),
-                )
-                .limit(BATCH)
-            )
-        ).all()
+        stale = (await conn.execute(_stale(ctx, "revealing", now, posts.c.id, posts.c.claim_token))).all()
     for post_id in due:
         await _guard(report, "reveal", post_id, reveal_post(ctx, post_id), "revealed")
     for post_id, old_token in stale:
@@ -87,20 +77,24 @@ async def _reveal_due(ctx: Context, report: TickReport) -> None:
             await _guard(report, "reveal", post_id, reveal_post(ctx, post_id, token=token), "revealed")
 
 
+def _stale(ctx: Context, status: str, now: datetime, *columns):
+    """Posts left in `status` longer than the claim timeout by an instance that stopped."""
+    return (
+        select(*columns)
+        .where(
+            posts.c.status == status,
+            posts.c.claimed_at < now - ctx.settings.claim_timeout,
+            posts.c.platform.in_(list(ctx.ports)),
+        )
+        .limit(BATCH)
+    )
+
+
 async def _retry_stale_claims(ctx: Context, report: TickReport) -> None:
     now = ctx.clock.now()
-    platforms = list(ctx.ports)
     async with ctx.engine.connect() as conn:
         stale = (
-            await conn.execute(
-                select(posts.c.id, posts.c.claim_token, posts.c.scheduled_for)
-                .where(
-                    posts.c.status == "claimed",
-                    posts.c.claimed_at < now - ctx.settings.claim_timeout,
-                    posts.c.platform.in_(platforms),
-                )
-                .limit(BATCH)
-            )
+            await conn.execute(_stale(ctx, "claimed", now, posts.c.id, posts.c.claim_token, posts.c.scheduled_for))
         ).all()
     for post_id, old_token, scheduled_for in stale:
         if scheduled_for < now - ctx.settings.missed_post_grace:
