@@ -402,3 +402,13 @@ async def test_runner_bad_credentials_are_one_message_and_exit_2(tmp_path, caplo
         env = {"SLACK_BOT_TOKEN": "xoxb-bad", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url}
         assert await serve(settings, env) == 2
     assert "Slack rejected the bot token (invalid_auth)" in caplog.text
+
+
+async def test_a_too_long_thread_reply_is_refused_ephemerally_and_not_recorded(bot: Bot):
+    await set_up(bot)
+    await post_scheduled(bot)
+    limit = bot.app.ctx.settings.max_answer_chars
+    await bot.slack.event(thread_reply(bot, "UALICE", "x" * (limit + 1), "msg-long"))
+    ack = (await bot.fake.wait_for("chat.postEphemeral"))[0].params
+    assert ack["user"] == "UALICE" and ack["thread_ts"] == question_ts(bot) and "Sorry" in ack["text"], ack
+    assert await rows(bot.app, select(answers)) == []

@@ -31,7 +31,7 @@ PLATFORM = "slack"
 EVENTS_PATH = "/slack/events"
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on our side; nothing was changed. Please try again in a minute."
 ANSWER_SUBTYPES = (None, "thread_broadcast")
-ALREADY_RECORDED = "That answer was already recorded."
+QUIET_OUTCOMES = ("not_found", "duplicate")  # not our thread / a retried or repeated delivery
 
 
 class SlackConfigError(ValueError):
@@ -81,7 +81,7 @@ async def run_core(work, what: str) -> Reply:
         return await work
     except Exception:
         log.exception("%s failed", what)
-        return Reply(SOMETHING_WENT_WRONG, private=True, ok=False)
+        return Reply(SOMETHING_WENT_WRONG, private=True, ok=False, data={"outcome": "error"})
 
 
 def build_slack_app(qotd: Qotd, settings: SlackSettings) -> AsyncApp:
@@ -135,10 +135,9 @@ def build_slack_app(qotd: Qotd, settings: SlackSettings) -> AsyncApp:
             channel, member, message.get("text") or "", thread_id=message["thread_ts"], event_id=event_id, already_visible=True
         )
         reply = await run_core(qotd.answer(submitted), "thread reply")
-        if not reply.ok:  # most often a thread that is not one of our questions: stay quiet
-            log.debug("thread reply in %s not recorded: %s", channel.channel_id, reply.text)
-            return
-        if reply.text == ALREADY_RECORDED:
+        outcome = reply.data.get("outcome")
+        if outcome in QUIET_OUTCOMES:  # a thread that is not one of our questions, or already recorded
+            log.debug("thread reply in %s not acknowledged: %s", channel.channel_id, outcome)
             return
         text, blocks = reply_blocks(reply)
         await client.chat_postEphemeral(
