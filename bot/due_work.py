@@ -166,10 +166,4 @@ async def next_due_at(ctx: Context) -> datetime | None:
     if stale is not None:
         candidates.append(stale + ctx.settings.claim_timeout)
     found = [c for c in candidates if c is not None]
-    return _as_utc(min(found)) if found else None
-
-
-def _as_utc(value: datetime) -> datetime:
-    from bot.db.types import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return min(found) if found else None

@@ -16,9 +16,6 @@ from bot.schedule_rules import (
     reveal_from_storage,
 )
 
-MODES = ("thread", "private")
-
-
 @dataclass(frozen=True)
 class Schedule:
     id: int
