@@ -19,7 +19,9 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
-from adapters.slack.app import SlackConfigError, SlackSettings, build_slack_app, web_app
+from adapters.slack.app import build_slack_app
+from adapters.slack.http_server import web_app
+from adapters.slack.settings import SlackConfigError, SlackSettings
 from adapters.slack.blocks import ANSWER_ACTION, ANSWER_BLOCK, ANSWER_INPUT, MAX_BLOCKS, SECTION_TEXT, chunks, escape, pages, sections
 from bot.bootstrap import Qotd, bootstrap
 from bot.clock import FakeClock

@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import closed_blocks, echo_blocks, escape, fit, pages, question_blocks, reveal_blocks, sections
+from adapters.slack.clients import WorkspaceClients, WorkspaceNotInstalled
 from bot.ports import AnswerEcho, ChannelRef, ChannelUnavailable, PostedRef, QuestionPost, RevealMessage
 
 log = logging.getLogger(__name__)
@@ -42,12 +42,19 @@ def unavailable(exc: SlackApiError) -> ChannelUnavailable | None:
 
 
 class SlackPort:
-    def __init__(self, client: AsyncWebClient) -> None:
-        self.client = client
+    def __init__(self, clients: WorkspaceClients) -> None:
+        self.clients = clients
 
-    async def _post(self, **kwargs) -> dict:
+    async def _client(self, channel: ChannelRef):
         try:
-            response = await self.client.chat_postMessage(unfurl_links=False, unfurl_media=False, **kwargs)
+            return await self.clients.for_team(channel.workspace_id)
+        except WorkspaceNotInstalled:
+            raise ChannelUnavailable("the app is not installed in this workspace any more") from None
+
+    async def _post(self, channel: ChannelRef, **kwargs) -> dict:
+        client = await self._client(channel)
+        try:
+            response = await client.chat_postMessage(channel=channel.channel_id, unfurl_links=False, unfurl_media=False, **kwargs)
         except SlackApiError as exc:
             problem = unavailable(exc)
             if problem is not None:
@@ -57,14 +64,14 @@ class SlackPort:
 
     async def post_question(self, channel: ChannelRef, post: QuestionPost) -> PostedRef:
         text, blocks = question_blocks(post)
-        message = await self._post(channel=channel.channel_id, text=text, blocks=blocks)
+        message = await self._post(channel, text=text, blocks=blocks)
         ts = str(message["ts"])
         return PostedRef(message_id=ts, thread_id=ts)  # on Slack a thread is its parent message's ts
 
     async def reply_in_thread(self, channel: ChannelRef, where: PostedRef, echo: AnswerEcho) -> None:
         text, blocks = echo_blocks(echo)
         try:
-            await self._post(channel=channel.channel_id, thread_ts=where.thread_id or where.message_id, text=text, blocks=blocks)
+            await self._post(channel, thread_ts=where.thread_id or where.message_id, text=text, blocks=blocks)
         except (SlackApiError, ChannelUnavailable) as exc:
             log.warning("saved an answer to post %s but could not show it in the thread: %s", echo.post_id, exc)
 
@@ -72,17 +79,18 @@ class SlackPort:
         text, blocks = reveal_blocks(reveal)
         thread = where.thread_id or where.message_id
         for page in pages(blocks):
-            await self._post(channel=channel.channel_id, thread_ts=thread, text=text, blocks=page)
+            await self._post(channel, thread_ts=thread, text=text, blocks=page)
         closed_text, closed = closed_blocks(reveal)
         try:
-            await self.client.chat_update(channel=channel.channel_id, ts=where.message_id, text=closed_text, blocks=closed)
+            await (await self._client(channel)).chat_update(channel=channel.channel_id, ts=where.message_id, text=closed_text, blocks=closed)
         except SlackApiError as exc:
             log.warning("could not mark message %s as closed: %s", where.message_id, exc)
 
     async def send_private(self, channel: ChannelRef, member_id: str, text: str) -> None:
         escaped = escape(text)
+        client = await self._client(channel)
         try:
-            await self.client.chat_postEphemeral(
+            await client.chat_postEphemeral(
                 channel=channel.channel_id, user=member_id, text=fit(escaped, 3000), blocks=sections(escaped)[:50]
             )
         except SlackApiError as exc:

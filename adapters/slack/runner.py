@@ -16,7 +16,9 @@ from collections.abc import Mapping
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from adapters.slack.app import SlackConfigError, SlackSettings, build_slack_app, serve_http
+from adapters.slack.app import build_slack_app
+from adapters.slack.http_server import serve_http
+from adapters.slack.settings import SlackConfigError, SlackSettings
 from bot.bootstrap import bootstrap
 from bot.clock import Clock
 from bot.config import Settings

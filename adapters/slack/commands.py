@@ -1,0 +1,22 @@
+"""`/qotd <subcommand> key=value ...`: acknowledged at once, then handed to the core as text.
+
+Errors and help are ephemeral; successful public replies (setup, leaderboard, ...) go to the channel.
+"""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from adapters.slack.blocks import reply_blocks
+from adapters.slack.listener_support import SlackContext, channel_ref, public, run_core
+
+
+def register_commands(bolt: AsyncApp, ctx: SlackContext) -> None:
+    @bolt.command("/qotd")
+    async def on_command(ack, command, respond, client):
+        await ack()
+        channel = channel_ref(command["team_id"], command["channel_id"])
+        member = await ctx.members.member(client, command["user_id"], command.get("user_name"))
+        reply = await run_core(ctx.qotd.handle_text(channel, member, command.get("text") or ""), "/qotd")
+        text, blocks = reply_blocks(reply)
+        await respond(text=text, blocks=blocks, response_type="in_channel" if public(reply) else "ephemeral")
