@@ -62,6 +62,10 @@ class FakeSlack:
         self.channels: set[str] = {"CQOTD", "CGENERAL"}
         self.errors: dict[tuple[str, str], str] = {}  # (method, channel) -> Slack error code
         self.rate_limited: dict[str, int] = {}  # method -> how many more calls get 429 (Retry-After: 0)
+        self.user_groups: dict[str, list[str]] = {}  # user group id -> member ids (usergroups.users.list)
+        self.tokens: dict[str, str] = {}  # bot token -> team id, for auth.test; unknown tokens are TEAM_ID's
+        self.oauth_codes: dict[str, dict[str, Any]] = {}  # code -> oauth.v2.access response (see add_install_code)
+        self.socket_url: str | None = None  # what apps.connections.open hands out (a fake Socket Mode server)
         self._ts = itertools.count(1)
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -94,6 +98,16 @@ class FakeSlack:
     def add_user(self, user_id: str, name: str, *, is_admin: bool = False, is_owner: bool = False) -> FakeUser:
         self.users[user_id] = FakeUser(user_id, name, is_admin, is_owner)
         return self.users[user_id]
+
+    def add_install_code(self, code: str, team_id: str, bot_token: str, *, team_name: str = "Team",
+                         bot_user_id: str = BOT_USER_ID) -> None:
+        """What oauth.v2.access answers for `code`: a bot token for `team_id` (auth.test knows it too)."""
+        self.tokens[bot_token] = team_id
+        self.oauth_codes[code] = {
+            "ok": True, "app_id": "AQOTD", "authed_user": {"id": "UINSTALLER"}, "scope": "commands,chat:write",
+            "token_type": "bot", "access_token": bot_token, "bot_user_id": bot_user_id,
+            "team": {"id": team_id, "name": team_name}, "enterprise": None, "is_enterprise_install": False,
+        }
 
     def delete_channel(self, channel_id: str) -> None:
         self.channels.discard(channel_id)
@@ -150,7 +164,8 @@ class FakeSlack:
             limited = {"ok": False, "error": "ratelimited"}
             self._record(Call(method, request.path, dict(request.headers), params, limited))
             return web.json_response(limited, status=429, headers={"Retry-After": "0"})
-        response = self._answer(method, params)
+        token = (request.headers.get("Authorization") or "").removeprefix("Bearer ") or str(params.get("token") or "")
+        response = self._answer(method, params, token)
         self._record(Call(method, request.path, dict(request.headers), params, response))
         return web.json_response(response)
 
@@ -159,13 +174,27 @@ class FakeSlack:
         self._record(Call("response_url", request.path, dict(request.headers), params, {"ok": True}))
         return web.Response(text="ok")
 
-    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, method: str, params: dict[str, Any], token: str = "") -> dict[str, Any]:
         channel = str(params.get("channel") or "")
         if (method, channel) in self.errors:
             return {"ok": False, "error": self.errors[(method, channel)]}
         if method == "auth.test":
-            return {"ok": True, "url": "https://qotd.example/", "team": "Team", "user": "qotd", "team_id": TEAM_ID,
-                    "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False}
+            return {"ok": True, "url": "https://qotd.example/", "team": "Team", "user": "qotd",
+                    "team_id": self.tokens.get(token, TEAM_ID), "user_id": BOT_USER_ID, "bot_id": BOT_ID,
+                    "is_enterprise_install": False}
+        if method == "oauth.v2.access":
+            return self.oauth_codes.pop(str(params.get("code")), {"ok": False, "error": "invalid_code"})
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url} if self.socket_url else {"ok": False, "error": "invalid_auth"}
+        if method in ("views.publish", "views.update", "views.push"):
+            return {"ok": True, "view": {**(params.get("view") or {}), "id": f"V{next(self._ts):06d}"}}
+        if method == "usergroups.users.list":
+            group = str(params.get("usergroup"))
+            if group not in self.user_groups:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": list(self.user_groups[group])}
+        if method == "chat.delete":
+            return {"ok": True, "channel": channel, "ts": params.get("ts")}
         if method in ("chat.postMessage", "chat.update", "chat.postEphemeral") and channel not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
         if method == "chat.postMessage":
