@@ -108,23 +108,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_bot(settings: Settings) -> int:
-    """`qotd run`: the configured chat platforms, or the console when none is configured."""
-    if len(settings.platforms) > 1:
-        print(
-            "qotd: both DISCORD_TOKEN and SLACK_BOT_TOKEN are set; this build runs one platform per process. "
-            "Start one process for each (they share the database safely)",
-            file=sys.stderr,
-        )
-        return 2
-    if "slack" in settings.platforms:
-        from adapters.slack.runner import serve as serve_slack
-
-        try:
-            return asyncio.run(serve_slack(settings))
-        except KeyboardInterrupt:
-            return 130
-    if "discord" in settings.platforms:
-        from adapters.discord.runner import serve
+    """`qotd run`: the configured chat platforms (all in one process), or the console when none is."""
+    if settings.platforms:
+        from adapters.serve_platforms import serve
 
         try:
             return asyncio.run(serve(settings))

@@ -28,6 +28,7 @@ class Settings:
     log_level: str = "INFO"
     discord_token: str | None = field(default=None, repr=False)
     slack_bot_token: str | None = field(default=None, repr=False)
+    slack_app_configured: bool = False  # SLACK_CLIENT_ID set: installs into many workspaces (no single bot token)
     discord_api_base: str | None = None
     discord_test_guild: int | None = None
     discord_admin_role: int | None = None
@@ -53,6 +54,7 @@ class Settings:
             log_level=(env.get("QOTD_LOG_LEVEL") or "INFO").upper(),
             discord_token=env.get("DISCORD_TOKEN") or None,
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            slack_app_configured=bool(env.get("SLACK_CLIENT_ID")),
             discord_api_base=env.get("DISCORD_API_BASE") or None,
             discord_test_guild=_snowflake(env, "DISCORD_TEST_GUILD"),
             discord_admin_role=_snowflake(env, "DISCORD_ADMIN_ROLE"),
@@ -68,7 +70,7 @@ class Settings:
         found = []
         if self.discord_token:
             found.append("discord")
-        if self.slack_bot_token:
+        if self.slack_bot_token or self.slack_app_configured:
             found.append("slack")
         return found
 

@@ -644,19 +644,29 @@ def test_e_run_with_a_slack_token_starts_slack_not_the_console(tmp_path):
     assert "qotd console" not in result.stdout
 
 
-@pytest.mark.parametrize("variable", ["SLACK_BOT_TOKEN"])
-def test_e_run_with_two_platform_tokens_refuses_clearly_without_leaking_them(tmp_path, variable):
+def test_e_run_with_both_platforms_starts_both_in_one_process_and_fails_as_one(tmp_path):
+    """Discord and Slack together: a platform that cannot start stops the process with one clear line."""
     secret = "s3cr3t-token-value-DO-NOT-PRINT"
-    env = clean_env(tmp_path, **{variable: secret, "DISCORD_TOKEN": secret + "-discord"})
+    env = clean_env(
+        tmp_path, DISCORD_TOKEN=secret + "-discord", DISCORD_API_BASE="http://127.0.0.1:9/api/v10",
+        SLACK_BOT_TOKEN="xoxb-" + secret, SLACK_SIGNING_SECRET="sign", SLACK_API_URL="http://127.0.0.1:9/api/",
+    )
     result = qotd(tmp_path, "run", script="/qotd help\n/quit\n", env=env)
-    assert result.returncode != 0
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("qotd: ")
-    assert variable.split("_")[0].lower() in lines[0].lower()
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if " ERROR " in line]
+    assert len(errors) == 1 and "could not reach Slack" in errors[0], result.stderr
+    assert "Traceback" not in result.stderr
     assert secret not in result.stderr and secret not in result.stdout
     assert "qotd console" not in result.stdout, "the console must not start"
-    assert not (tmp_path / "data" / "qotd.sqlite3").exists()
+
+
+def test_e_run_with_half_a_slack_configuration_says_what_is_missing(tmp_path):
+    env = clean_env(tmp_path, SLACK_BOT_TOKEN="xoxb-s3cr3t-DO-NOT-PRINT")
+    result = qotd(tmp_path, "run", script="/quit\n", env=env)
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if " ERROR " in line]
+    assert len(errors) == 1 and "SLACK_SIGNING_SECRET" in errors[0] and "SLACK_APP_TOKEN" in errors[0]
+    assert "DO-NOT-PRINT" not in result.stderr
 
 
 # ---------------------------------------------------------------------------- f. persistence

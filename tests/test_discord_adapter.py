@@ -25,7 +25,8 @@ from sqlalchemy import select
 
 from adapters.discord import limits
 from adapters.discord.client import HINT, QotdDiscordClient
-from adapters.discord.runner import build_client, invite_url, run_discord, serve
+from adapters.discord.runner import build_client, invite_url, run_discord
+from adapters.serve_platforms import serve
 from bot.bootstrap import Qotd, bootstrap
 from bot.clock import FakeClock
 from bot.config import Settings
@@ -824,7 +825,7 @@ async def test_serve_connects_then_ticks_and_stops_cleanly_on_sigterm(fake, tmp_
     await setup_app.close()
 
     with fake.patched():
-        serving = asyncio.create_task(serve(settings, clock=FakeClock(START + timedelta(hours=2)), guild_ready_timeout=0.05))
+        serving = asyncio.create_task(serve(settings, clock=FakeClock(START + timedelta(hours=2)), discord_options={"guild_ready_timeout": 0.05}))
         # The first tick runs once connected and posts the due question through the client.
         await fake.wait_for_call("POST", f"/channels/{fake.qotd_channel.id}/messages", timeout=10)
         assert fake.commands[fake.guild.id][0]["name"] == "qotd"

@@ -365,15 +365,15 @@ def free_port() -> int:
 async def test_runner_serves_http_ticks_and_stops_cleanly(tmp_path):
     import aiohttp
 
-    from adapters.slack.runner import serve
+    from adapters.serve_platforms import serve
 
-    settings = replace(
-        Settings.from_env({}), database_url=f"sqlite+aiosqlite:///{tmp_path / 'qotd.sqlite3'}", content_dir=REPO / "content"
-    )
     async with FakeSlack() as fake:
         port = free_port()
         env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url,
                "SLACK_HOST": "127.0.0.1", "SLACK_PORT": str(port)}
+        settings = replace(
+            Settings.from_env(env), database_url=f"sqlite+aiosqlite:///{tmp_path / 'qotd.sqlite3'}", content_dir=REPO / "content"
+        )
         stop = asyncio.Event()
         serving = asyncio.create_task(serve(settings, env, stop=stop))
         for _ in range(100):
@@ -392,17 +392,20 @@ async def test_runner_serves_http_ticks_and_stops_cleanly(tmp_path):
 
 
 async def test_runner_bad_credentials_are_one_message_and_exit_2(tmp_path, caplog):
-    from adapters.slack.runner import serve
+    from adapters.serve_platforms import serve
 
-    settings = replace(
-        Settings.from_env({}), database_url=f"sqlite+aiosqlite:///{tmp_path / 'qotd.sqlite3'}", content_dir=REPO / "content"
-    )
-    assert await serve(settings, {}) == 2
-    assert "SLACK_BOT_TOKEN" in caplog.text
+    def settings_for(env):
+        return replace(
+            Settings.from_env(env), database_url=f"sqlite+aiosqlite:///{tmp_path / 'qotd.sqlite3'}", content_dir=REPO / "content"
+        )
+
+    env = {"SLACK_BOT_TOKEN": "xoxb-1"}
+    assert await serve(settings_for(env), env) == 2
+    assert "SLACK_SIGNING_SECRET" in caplog.text
     async with FakeSlack() as fake:
         fake.fail("auth.test", "", "invalid_auth")
         env = {"SLACK_BOT_TOKEN": "xoxb-bad", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url}
-        assert await serve(settings, env) == 2
+        assert await serve(settings_for(env), env) == 2
     assert "Slack rejected the bot token (invalid_auth)" in caplog.text
 
 

@@ -1,14 +1,7 @@
 """Running the Discord adapter: one client, in the same event loop as the scheduler tick.
 
-`serve(settings)` does it all for a Discord-only process (`qotd run` with DISCORD_TOKEN set):
-bootstrap the core, log in, start the one scheduler once connected, stop cleanly on SIGTERM or
-Ctrl-C. A process that also runs Slack composes the same pieces in one loop:
-
-    app = await bootstrap(settings)
-    client = build_client(app, settings)                  # connects its port to `app`
-    serving = asyncio.create_task(run_discord(client, settings.discord_token))
-    await client.connected_once.wait()                    # (or serving ended: a refused start)
-    ticker = start_ticking(app, settings.tick_seconds)   # one scheduler for every adapter
+`start_discord(app, settings)` logs in and returns once connected; adapters/serve_platforms.py
+starts it next to any other adapter and then the one scheduler.
 
 `run_discord` returns when the client stops: 0 after a normal close, 2 when
 Discord refuses the configuration (bad token, privileged intent not enabled,
@@ -19,23 +12,18 @@ log line that says what to fix; the token is never logged.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 
 import aiohttp
 import discord
 
 from adapters.discord.client import QotdDiscordClient, StartupError
-from bot.bootstrap import Qotd, bootstrap
-from bot.clock import Clock
+from adapters.running import CONFIG_ERROR, UNREACHABLE, StartFailed
+from bot.bootstrap import Qotd
 from bot.config import Settings
-from bot.scheduler import start_ticking
 
 log = logging.getLogger(__name__)
 
-CONFIG_ERROR = 2
-UNREACHABLE = 1
 SCOPES = ("bot", "applications.commands")
 
 
@@ -116,44 +104,32 @@ async def run_discord(client: QotdDiscordClient, token: str) -> int:
     return 0
 
 
-async def serve(settings: Settings, *, clock: Clock | None = None, **client_options) -> int:
-    """Run the bot on Discord until stopped; returns the process exit code (see `run_discord`)."""
+class RunningDiscord:
+    name = "discord"
+
+    def __init__(self, client: QotdDiscordClient, serving: asyncio.Task[int]) -> None:
+        self.client = client
+        self.finished = serving
+
+    async def stop(self) -> None:
+        if not self.client.is_closed():
+            await self.client.close()
+        await asyncio.wait({self.finished})
+
+
+async def start_discord(app: Qotd, settings: Settings, **client_options) -> RunningDiscord:
+    """Log in and wait until connected (posting needs a logged-in client); a refusal raises StartFailed."""
     if not settings.discord_token:
-        log.error("DISCORD_TOKEN is not set")
-        return CONFIG_ERROR
-    app = await bootstrap(settings, clock=clock)
-    ticker = None
-    undo_signals = None
+        raise StartFailed(CONFIG_ERROR, "DISCORD_TOKEN is not set")
     try:
         client = build_client(app, settings, **client_options)
-        serving = asyncio.create_task(run_discord(client, settings.discord_token), name="qotd-discord")
-        undo_signals = _close_on_signals(client)
-        connected = asyncio.create_task(client.connected_once.wait())
-        await asyncio.wait({serving, connected}, return_when=asyncio.FIRST_COMPLETED)
-        connected.cancel()
-        if not serving.done():
-            # Posting needs a logged-in client, so the scheduler starts once Discord is connected.
-            ticker = start_ticking(app, settings.tick_seconds)
-        return await serving
-    finally:
-        if undo_signals is not None:
-            undo_signals()
-        if ticker is not None:
-            await ticker.stop()
-        await app.close()
-
-
-def _close_on_signals(client: QotdDiscordClient):
-    """SIGTERM/SIGINT close the client (so `run_discord` returns 0); returns the undo function."""
-    loop = asyncio.get_running_loop()
-    installed = []
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(client.close()))
-            installed.append(sig)
-
-    def undo() -> None:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
-
-    return undo
+    except ValueError as exc:
+        raise StartFailed(CONFIG_ERROR, str(exc)) from None
+    serving = asyncio.create_task(run_discord(client, settings.discord_token), name="qotd-discord")
+    connected = asyncio.create_task(client.connected_once.wait())
+    await asyncio.wait({serving, connected}, return_when=asyncio.FIRST_COMPLETED)
+    connected.cancel()
+    if serving.done():
+        code = serving.result()
+        raise StartFailed(code or CONFIG_ERROR, "")  # run_discord has already logged what to fix
+    return RunningDiscord(client, serving)
