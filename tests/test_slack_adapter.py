@@ -417,3 +417,36 @@ async def test_a_too_long_thread_reply_is_refused_ephemerally_and_not_recorded(b
     ack = (await bot.fake.wait_for("chat.postEphemeral"))[0].params
     assert ack["user"] == "UALICE" and ack["thread_ts"] == question_ts(bot) and "Sorry" in ack["text"], ack
     assert await rows(bot.app, select(answers)) == []
+
+
+async def test_members_of_the_configured_admin_group_may_administer(tmp_path, clock):
+    settings = replace(
+        Settings.from_env({}), database_url=f"sqlite+aiosqlite:///{tmp_path / 'qotd.sqlite3'}", content_dir=REPO / "content"
+    )
+    async with FakeSlack() as fake:
+        fake.add_user("UCAROL", "carol")  # not a workspace admin
+        fake.add_user("UBOB", "bob")
+        fake.user_groups["SADMINS"] = ["UCAROL"]
+        app = await bootstrap(settings, clock=clock, rng=random.Random(7), bank=make_bank())
+        slack = SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, api_url=fake.api_url, admin_group="SADMINS")
+        runner = web.AppRunner(web_app(build_slack_app(app, slack)))
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        bot = Bot(fake, SlackSender(fake, f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/slack/events", SECRET), app, clock)
+        try:
+            refused = await command(bot, "UBOB", SETUP)
+            assert refused["response_type"] == "ephemeral" and "only admins" in refused["text"]
+            assert "members of the qotd admin user group" in refused["text"]
+            accepted = await command(bot, "UCAROL", SETUP)
+            assert accepted["response_type"] == "in_channel" and "Scheduled" in accepted["text"], accepted
+            assert fake.last("usergroups.users.list").params["usergroup"] == "SADMINS"
+        finally:
+            await runner.cleanup()
+            await app.close()
+
+
+def test_the_admin_group_must_be_a_group_id():
+    with pytest.raises(SlackConfigError, match="SLACK_ADMIN_GROUP"):
+        SlackSettings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_ADMIN_GROUP": "@admins"})
+    assert SlackSettings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_ADMIN_GROUP": "S01"}).admin_group == "S01"

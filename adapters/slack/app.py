@@ -23,7 +23,7 @@ def build_slack_app(qotd: Qotd, settings: SlackSettings, *, clients: WorkspaceCl
     """The Bolt app wired to the core; also connects a SlackPort so the core can post."""
     client = web_client(settings.bot_token, settings.api_url)
     bolt = AsyncApp(client=client, signing_secret=settings.signing_secret or "", logger=log, **bolt_options)
-    ctx = SlackContext(qotd, settings, MemberDirectory(settings.admin_cache_seconds))
+    ctx = SlackContext(qotd, settings, MemberDirectory(settings.admin_cache_seconds, admin_group=settings.admin_group))
     qotd.connect(PLATFORM, SlackPort(clients or SingleWorkspace(client)))
     register_commands(bolt, ctx)
     register_answers(bolt, ctx)

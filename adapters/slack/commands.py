@@ -5,10 +5,13 @@ Errors and help are ephemeral; successful public replies (setup, leaderboard, ..
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from slack_bolt.async_app import AsyncApp
 
 from adapters.slack.blocks import reply_blocks
 from adapters.slack.listener_support import SlackContext, channel_ref, public, run_core
+from adapters.slack.members import who_may_administer
 
 
 def register_commands(bolt: AsyncApp, ctx: SlackContext) -> None:
@@ -18,5 +21,7 @@ def register_commands(bolt: AsyncApp, ctx: SlackContext) -> None:
         channel = channel_ref(command["team_id"], command["channel_id"])
         member = await ctx.members.member(client, command["user_id"], command.get("user_name"))
         reply = await run_core(ctx.qotd.handle_text(channel, member, command.get("text") or ""), "/qotd")
+        if reply.data.get("outcome") == "not_allowed":
+            reply = replace(reply, text=f"{reply.text}\n{who_may_administer(ctx.settings.admin_group)}")
         text, blocks = reply_blocks(reply)
         await respond(text=text, blocks=blocks, response_type="in_channel" if public(reply) else "ephemeral")

@@ -70,6 +70,12 @@ class SlackSettings:
                     "set SLACK_APP_TOKEN for Socket Mode, or SLACK_SIGNING_SECRET for HTTP mode "
                     "(Basic Information > Signing Secret)"
                 )
+        admin_group = env.get("SLACK_ADMIN_GROUP") or None
+        if admin_group and not admin_group.startswith("S"):
+            raise SlackConfigError(
+                f"SLACK_ADMIN_GROUP must be a user group id like S0123ABCD (got {admin_group!r}); "
+                "find it in the group's page URL or with usergroups.list"
+            )
         api_url = env.get("SLACK_API_URL") or None
         if api_url and not api_url.endswith("/"):
             raise SlackConfigError(f"SLACK_API_URL must end with '/' (got {api_url!r})")
@@ -88,6 +94,6 @@ class SlackSettings:
             app_token=app_token,
             client_id=client_id,
             client_secret=client_secret,
-            admin_group=env.get("SLACK_ADMIN_GROUP") or None,
+            admin_group=admin_group,
             install_redirect_url=env.get("SLACK_REDIRECT_URL") or None,
         )
