@@ -22,6 +22,7 @@ from bot.errors import QotdError
 from bot.ports import ChannelRef, ChatPort, Member, Reply
 from bot.question_bank import QuestionBank, load_bank
 from bot.services.answering import AnswerSubmitted, submit_answer
+from bot.services.withdrawing import AnswerWithdrawn, withdraw_answer
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,13 @@ class Qotd:
     async def answer(self, event: AnswerSubmitted) -> Reply:
         try:
             return await submit_answer(self.ctx, event)
+        except QotdError as exc:
+            return error_reply(exc)
+
+    async def withdraw(self, event: AnswerWithdrawn) -> Reply:
+        """A member deleted the reply holding their answer (see bot/services/withdrawing.py)."""
+        try:
+            return await withdraw_answer(self.ctx, event)
         except QotdError as exc:
             return error_reply(exc)
 

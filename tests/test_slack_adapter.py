@@ -450,3 +450,23 @@ def test_the_admin_group_must_be_a_group_id():
     with pytest.raises(SlackConfigError, match="SLACK_ADMIN_GROUP"):
         SlackSettings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_ADMIN_GROUP": "@admins"})
     assert SlackSettings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_ADMIN_GROUP": "S01"}).admin_group == "S01"
+
+
+async def test_deleting_a_thread_reply_before_the_reveal_withdraws_the_answer(bot: Bot):
+    await set_up(bot)
+    await post_scheduled(bot)
+    reply = thread_reply(bot, "UALICE", "to be withdrawn", "msg-del")
+    await bot.slack.event(reply)
+    await bot.fake.wait_for("chat.postEphemeral")
+    deleted = {"type": "message", "subtype": "message_deleted", "hidden": True, "channel": CHANNEL, "ts": "1800000000.000100",
+               "deleted_ts": reply["ts"], "event_ts": "1800000000.000100", "channel_type": "channel",
+               "previous_message": {"type": "message", "user": "UALICE", "text": "to be withdrawn", "ts": reply["ts"],
+                                    "thread_ts": reply["thread_ts"], "client_msg_id": "msg-del"}}
+    for retry in (None, 1):  # Slack's retry of the same deletion is handled once
+        status, _ = await bot.slack.event(deleted, event_id="EvDELETED", retry_num=retry)
+        assert status == 200
+    notice = (await bot.fake.wait_for("chat.postEphemeral", 2))[1].params
+    assert notice["user"] == "UALICE" and notice["thread_ts"] == question_ts(bot) and "withdrawn" in notice["text"]
+    assert await rows(bot.app, select(answers.c.id)) == []
+    await asyncio.sleep(0.2)  # give a wrongly doubled handling the chance to show up
+    assert len(bot.fake.calls_to("chat.postEphemeral")) == 2

@@ -2,7 +2,8 @@
 
 A thread reply's `event_id` is the message's `client_msg_id` (or channel+ts), so Slack's retried
 deliveries are deduplicated by the core's database and a failed first delivery is not lost.
-Edits arrive as `message_changed` and update the answer.
+Edits arrive as `message_changed` and update the answer; deleting the reply that holds the answer
+(`message_deleted`) withdraws it before the reveal.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from adapters.slack.blocks import ANSWER_ACTION, ANSWER_BLOCK, ANSWER_INPUT, ANS
 from adapters.slack.listener_support import SlackContext, body_team, channel_ref, log, run_core
 from bot.ports import ChannelRef
 from bot.services.answering import AnswerSubmitted
+from bot.services.withdrawing import AnswerWithdrawn
 
 ANSWER_SUBTYPES = (None, "thread_broadcast")
 QUIET_OUTCOMES = ("not_found", "duplicate")  # not our thread / a retried or repeated delivery
@@ -44,6 +46,9 @@ def register_answers(bolt: AsyncApp, ctx: SlackContext) -> None:
 
     @bolt.event("message")
     async def on_message(event, body, client):
+        if event.get("subtype") == "message_deleted":
+            await on_deleted(event, body, client)
+            return
         answer = thread_answer(event, body.get("team_id") or event.get("team"))
         if answer is None:
             return
@@ -61,6 +66,27 @@ def register_answers(bolt: AsyncApp, ctx: SlackContext) -> None:
         await client.chat_postEphemeral(
             channel=channel.channel_id, user=member.id, thread_ts=message["thread_ts"], text=text, blocks=blocks
         )
+
+
+    async def on_deleted(event: dict, body: dict, client) -> None:
+        """A member deleted a reply in one of our threads: before the reveal that withdraws their answer."""
+        previous = event.get("previous_message") or {}
+        thread_ts = previous.get("thread_ts")
+        if previous.get("bot_id") or not previous.get("user") or not thread_ts or thread_ts == previous.get("ts"):
+            return
+        channel = channel_ref(body.get("team_id") or event.get("team"), str(event.get("channel")))
+        withdrawn = AnswerWithdrawn(
+            channel,
+            str(previous["user"]),
+            thread_id=str(thread_ts),
+            text=previous.get("text"),
+            event_id=f"deleted:{channel.channel_id}:{previous.get('ts')}",
+        )
+        reply = await run_core(ctx.qotd.withdraw(withdrawn), "deleted reply")
+        if reply.data.get("outcome") not in ("withdrawn", "kept"):
+            return
+        text, blocks = reply_blocks(reply)
+        await client.chat_postEphemeral(channel=channel.channel_id, user=withdrawn.member_id, thread_ts=thread_ts, text=text, blocks=blocks)
 
 
 def thread_answer(event: dict, team_id: str | None) -> tuple[dict, ChannelRef, str] | None:
