@@ -121,3 +121,26 @@ async def test_without_any_platform_serve_refuses(tmp_path, caplog):
     settings = replace(Settings.from_env({}), database_url=f"sqlite+aiosqlite:///{tmp_path / 'q.sqlite3'}")
     assert await serve(settings, {}) == 2
     assert "no chat platform" in caplog.text
+
+
+async def test_qotd_run_in_socket_mode_connects_out_and_stops_cleanly(tmp_path, caplog):
+    from tests.fakes.fake_slack_socket import FakeSocketMode
+
+    async with FakeSlack() as slack_fake, FakeSocketMode(slack_fake) as socket_fake:
+        slack_fake.add_user("UADMIN", "Ada", is_admin=True)
+        env = {
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_APP_TOKEN": "xapp-1-DO-NOT-PRINT",
+            "SLACK_API_URL": slack_fake.api_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'qotd.sqlite3'}",
+        }
+        stop = asyncio.Event()
+        serving = asyncio.create_task(serve(Settings.from_env(env), env, clock=FakeClock(START), stop=stop))
+        await socket_fake.wait_connected(1)
+        await socket_fake.slash("UADMIN", "setup time=09:00 tz=Europe/Berlin")
+        (confirmation,) = await slack_fake.wait_for("response_url")
+        assert "Scheduled" in confirmation.params["text"]
+        stop.set()
+        assert await asyncio.wait_for(serving, 10) == 0
+    assert "DO-NOT-PRINT" not in caplog.text
+    assert slack_fake.last("apps.connections.open").headers["Authorization"] == "Bearer xapp-1-DO-NOT-PRINT"

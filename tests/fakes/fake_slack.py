@@ -215,6 +215,48 @@ class FakeSlack:
         return {"ok": False, "error": "unknown_method"}
 
 
+# ---- payloads as Slack sends them (shared by SlackSender over HTTP and FakeSocketMode) --------------
+
+
+def slash_command_form(fake: FakeSlack, user_id: str, text: str, channel_id: str = "CQOTD", *,
+                       trigger_id: str = "trigger-1", command: str = "/qotd") -> dict[str, str]:
+    """A slash command as Slack sends it: form fields over HTTP, the same fields as a dict in Socket Mode."""
+    return {"token": "legacy", "team_id": TEAM_ID, "team_domain": "team", "channel_id": channel_id, "channel_name": "qotd",
+            "user_id": user_id, "user_name": fake.users[user_id].name if user_id in fake.users else user_id,
+            "command": command, "text": text, "api_app_id": "AQOTD", "response_url": fake.response_url(),
+            "trigger_id": trigger_id}
+
+
+def block_actions_payload(fake: FakeSlack, user_id: str, action_id: str, value: str, *, channel_id: str = "CQOTD",
+                          message_ts: str = "1.0", trigger_id: str = "trigger-1") -> dict[str, Any]:
+    """A button click (`block_actions`) on a message in `channel_id`."""
+    return {"type": "block_actions", "team": {"id": TEAM_ID, "domain": "team"},
+            "user": {"id": user_id, "username": user_id, "team_id": TEAM_ID}, "api_app_id": "AQOTD",
+            "token": "legacy", "container": {"type": "message", "message_ts": message_ts, "channel_id": channel_id},
+            "trigger_id": trigger_id, "channel": {"id": channel_id, "name": "qotd"},
+            "message": {"ts": message_ts, "type": "message"}, "response_url": fake.response_url(),
+            "actions": [{"action_id": action_id, "block_id": "b", "type": "button", "value": value,
+                         "action_ts": str(time.time())}]}
+
+
+def view_submission_payload(user_id: str, view: dict, values: dict[str, dict[str, str]], *, view_id: str,
+                            trigger_id: str = "trigger-1") -> dict[str, Any]:
+    """A modal submitted with plain-text inputs: `values` is {block_id: {action_id: text}}."""
+    state = {block: {action: {"type": "plain_text_input", "value": value} for action, value in actions.items()}
+             for block, actions in values.items()}
+    return {"type": "view_submission", "team": {"id": TEAM_ID, "domain": "team"},
+            "user": {"id": user_id, "username": user_id, "name": user_id, "team_id": TEAM_ID},
+            "api_app_id": "AQOTD", "token": "legacy", "trigger_id": trigger_id,
+            "view": {**view, "id": view_id, "team_id": TEAM_ID, "state": {"values": state}, "hash": "h"}}
+
+
+def event_callback(event: dict, *, event_id: str) -> dict[str, Any]:
+    """The Events API wrapper around one event."""
+    return {"token": "legacy", "team_id": TEAM_ID, "api_app_id": "AQOTD", "event": event, "type": "event_callback",
+            "event_id": event_id, "event_time": int(time.time()),
+            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}]}
+
+
 class SlackSender:
     """Sends requests to the app the way Slack does: signed with the signing secret."""
 
@@ -235,10 +277,7 @@ class SlackSender:
                 return response.status, await response.text()
 
     async def slash(self, user_id: str, text: str, channel_id: str = "CQOTD", **kwargs) -> tuple[int, str]:
-        form = {"token": "legacy", "team_id": TEAM_ID, "team_domain": "team", "channel_id": channel_id, "channel_name": "qotd",
-                "user_id": user_id, "user_name": self.fake.users[user_id].name if user_id in self.fake.users else user_id,
-                "command": "/qotd", "text": text, "api_app_id": "AQOTD", "response_url": self.fake.response_url(),
-                "trigger_id": f"trigger-{next(self._n)}"}
+        form = slash_command_form(self.fake, user_id, text, channel_id, trigger_id=f"trigger-{next(self._n)}")
         return await self.send(urlencode(form), "application/x-www-form-urlencoded", **kwargs)
 
     async def _interactive(self, payload: dict, **kwargs) -> tuple[int, str]:
@@ -246,29 +285,17 @@ class SlackSender:
 
     async def click(self, user_id: str, action_id: str, value: str, *, channel_id: str = "CQOTD", message_ts: str = "1.0",
                     **kwargs) -> tuple[int, str]:
-        payload = {"type": "block_actions", "team": {"id": TEAM_ID, "domain": "team"},
-                   "user": {"id": user_id, "username": user_id, "team_id": TEAM_ID}, "api_app_id": "AQOTD",
-                   "token": "legacy", "container": {"type": "message", "message_ts": message_ts, "channel_id": channel_id},
-                   "trigger_id": f"trigger-{next(self._n)}", "channel": {"id": channel_id, "name": "qotd"},
-                   "message": {"ts": message_ts, "type": "message"}, "response_url": self.fake.response_url(),
-                   "actions": [{"action_id": action_id, "block_id": "b", "type": "button", "value": value,
-                                "action_ts": str(time.time())}]}
+        payload = block_actions_payload(self.fake, user_id, action_id, value, channel_id=channel_id,
+                                        message_ts=message_ts, trigger_id=f"trigger-{next(self._n)}")
         return await self._interactive(payload, **kwargs)
 
     async def submit_view(self, user_id: str, view: dict, values: dict[str, dict[str, str]], *, view_id: str,
                           **kwargs) -> tuple[int, str]:
-        state = {block: {action: {"type": "plain_text_input", "value": value} for action, value in actions.items()}
-                 for block, actions in values.items()}
-        payload = {"type": "view_submission", "team": {"id": TEAM_ID, "domain": "team"},
-                   "user": {"id": user_id, "username": user_id, "name": user_id, "team_id": TEAM_ID},
-                   "api_app_id": "AQOTD", "token": "legacy", "trigger_id": f"trigger-{next(self._n)}",
-                   "view": {**view, "id": view_id, "team_id": TEAM_ID, "state": {"values": state}, "hash": "h"}}
+        payload = view_submission_payload(user_id, view, values, view_id=view_id, trigger_id=f"trigger-{next(self._n)}")
         return await self._interactive(payload, **kwargs)
 
     async def event(self, event: dict, *, event_id: str | None = None, retry_num: int | None = None,
                     **kwargs) -> tuple[int, str]:
-        body = {"token": "legacy", "team_id": TEAM_ID, "api_app_id": "AQOTD", "event": event, "type": "event_callback",
-                "event_id": event_id or f"Ev{next(self._n):08d}", "event_time": int(time.time()),
-                "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}]}
+        body = event_callback(event, event_id=event_id or f"Ev{next(self._n):08d}")
         headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else None
         return await self.send(json.dumps(body), "application/json", headers=headers, **kwargs)
