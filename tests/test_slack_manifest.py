@@ -93,3 +93,9 @@ def test_both_manifests_ask_for_the_same_scopes_and_events():
     socket, http = load("socket"), load("http")
     assert socket["oauth_config"]["scopes"] == http["oauth_config"]["scopes"]
     assert socket["settings"]["event_subscriptions"]["bot_events"] == http["settings"]["event_subscriptions"]["bot_events"]
+
+
+def test_the_install_flow_asks_for_exactly_the_manifests_scopes():
+    from adapters.slack.installations import BOT_SCOPES
+
+    assert set(BOT_SCOPES) == set(load("http")["oauth_config"]["scopes"]["bot"])

@@ -31,8 +31,15 @@ def web_app(bolt: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
     application.router.add_post(path, events)
     flow = bolt.oauth_flow
     if flow is not None:
-        application.router.add_get(flow.install_path, events)
-        application.router.add_get(flow.redirect_uri_path, events)
+        # Browser pages, not signed by Slack: they go to the OAuth flow itself, not through dispatch.
+        async def install(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
+
+        async def oauth_redirect(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+        application.router.add_get(flow.install_path, install)
+        application.router.add_get(flow.redirect_uri_path, oauth_redirect)
     application.router.add_get("/healthz", health)
     return application
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from bot.db.adapter_tables import define_adapter_tables
 from bot.db.types import UTCDateTime
 
 metadata = MetaData(
@@ -167,3 +168,6 @@ quiz_attempts = Table(
     Column("grade", String(8), nullable=True),
     Index(None, "platform", "workspace_id", "member_id", "asked_at"),
 )
+
+# Adapter-owned tables (the core never touches them), on this metadata so the migrations cover them.
+slack_installations, slack_oauth_states = define_adapter_tables(metadata)

@@ -204,3 +204,14 @@ async def disable(ctx: Context, channel: ChannelRef, reason: str) -> None:
             .where(in_channel(schedules, channel))
             .values(paused=True, next_post_at=None, disabled_reason=reason[:300], updated_at=ctx.clock.now())
         )
+
+
+async def disable_workspace(ctx: Context, platform: str, workspace_id: str, reason: str) -> int:
+    """Stop every schedule of a workspace the bot was removed from; returns how many were stopped."""
+    async with ctx.engine.begin() as conn:
+        result = await conn.execute(
+            update(schedules)
+            .where(schedules.c.platform == platform, schedules.c.workspace_id == workspace_id)
+            .values(paused=True, next_post_at=None, disabled_reason=reason[:300], updated_at=ctx.clock.now())
+        )
+    return result.rowcount
