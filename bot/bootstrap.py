@@ -10,6 +10,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock, SystemClock
 from bot.command_handlers import handle_command
@@ -23,6 +24,10 @@ from bot.ports import ChannelRef, ChatPort, Member, Reply
 from bot.question_bank import QuestionBank, load_bank
 from bot.services.answering import AnswerSubmitted, submit_answer
 from bot.services.withdrawing import AnswerWithdrawn, withdraw_answer
+
+if TYPE_CHECKING:
+    from bot.schedule import Schedule
+    from bot.services.member_overview import MemberOverview
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +69,29 @@ class Qotd:
     async def next_due_at(self) -> datetime | None:
         return await next_due_at(self.ctx)
 
+    async def member_overview(self, platform: str, workspace_id: str, member_id: str) -> MemberOverview:
+        """A member's streaks, points, answer counts and recent answers across the workspace's channels."""
+        from bot.services.member_overview import member_overview
+
+        return await member_overview(self.ctx, platform, workspace_id, member_id)
+
+    async def schedule(self, channel: ChannelRef) -> Schedule | None:
+        """The channel's schedule as it stands (for forms that show the current settings), or None."""
+        from bot.services.schedule_admin import load_schedule
+
+        return await load_schedule(self.ctx, channel)
+
     async def channel_unavailable(self, channel: ChannelRef, reason: str) -> None:
         """An adapter learned the channel is gone or closed to the bot: stop its schedule, say why in status."""
         from bot.services.schedule_admin import disable
 
         await disable(self.ctx, channel, reason)
+
+    async def workspace_removed(self, platform: str, workspace_id: str, reason: str) -> int:
+        """The bot was removed from a whole workspace: stop all its schedules, say why in status."""
+        from bot.services.schedule_admin import disable_workspace
+
+        return await disable_workspace(self.ctx, platform, workspace_id, reason)
 
     def connect(self, platform: str, port: ChatPort) -> None:
         self.ctx.ports[platform] = port

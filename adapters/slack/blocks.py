@@ -7,6 +7,7 @@ section blocks of at most 3,000 characters; a message carries at most 50 blocks.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from bot.ports import AnswerEcho, QuestionPost, Reply, RevealMessage
@@ -143,10 +144,110 @@ def echo_blocks(echo: AnswerEcho) -> tuple[str, list[dict]]:
     return fit(f"{escape(echo.member_name)}{late} answered", FALLBACK_TEXT), sections(f"{header}\n{escape(echo.text)}")[:MAX_BLOCKS]
 
 
-def reply_blocks(reply: Reply) -> tuple[str, list[dict]]:
-    """A command's reply: its text (core-written, may hold member names) escaped, hint appended."""
-    text = escape(reply.with_hint)
-    return fit(text, FALLBACK_TEXT), sections(text)[:MAX_BLOCKS]
+def reply_blocks(reply: Reply, viewer: str | None = None) -> tuple[str, list[dict]]:
+    """A command's reply: its text (core-written, may hold member names) escaped.
+
+    Replies the core marks as steps of a flow (a practice question, its answer, a grade, a
+    leaderboard with more pages) get buttons, and the typed hint those buttons replace is left
+    out; any other reply gets its hint appended. `viewer` is whoever asked (a leaderboard keeps
+    their "← you" while anyone turns its pages).
+    """
+    actions = reply_actions(reply, viewer)
+    text = escape(reply.text if actions else reply.with_hint)
+    blocks = sections(text)
+    if actions is None:
+        return fit(text, FALLBACK_TEXT), blocks[:MAX_BLOCKS]
+    return fit(text, FALLBACK_TEXT), [*blocks[: MAX_BLOCKS - 1], actions]
+
+
+# ---- buttons that carry their own state (they keep working after a restart) ------------------------
+# Slack wants action ids unique within a block, so buttons of one kind share a prefix and add a
+# suffix (`qotd_quiz_grade:good`); listeners match the prefix and read the state from `value`.
+
+QUIZ_BLOCK = "qotd_quiz"  # block id "qotd_quiz:<question id>" where the question is known
+QUIZ_SHOW_ACTION = "qotd_quiz_show"  # value: attempt id
+QUIZ_GRADE_ACTION = "qotd_quiz_grade"  # "qotd_quiz_grade:<grade>"; value "<attempt>:<grade>"
+QUIZ_NEXT_ACTION = "qotd_quiz_next"  # value: the attempt just graded
+QUIZ_ANSWER_BLOCK = "qotd_quiz_answer"  # the reference answer's sections, "qotd_quiz_answer:<n>"
+QUIZ_RESULT_BLOCK = "qotd_quiz_result"  # the grade confirmation's sections, "qotd_quiz_result:<n>"
+LEADERBOARD_BLOCK = "qotd_lb_nav"  # block id "qotd_lb_nav:<member id of whoever asked>"
+LEADERBOARD_PAGE_ACTION = "qotd_lb_page"  # "qotd_lb_page:prev" / ":next"; value "<period>:<metric>:<page>"
+GRADE_LABELS = {"again": "Again", "hard": "Hard", "good": "Good", "easy": "Easy"}
+
+
+def button(label: str, action_id: str, value: str, style: str | None = None) -> dict:
+    element = {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": label}, "value": value}
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions_block(block_id: str, *elements: dict) -> dict:
+    return {"type": "actions", "block_id": fit(block_id, 255), "elements": list(elements)}
+
+
+def quiz_block_id(question_id: str | None) -> str:
+    return f"{QUIZ_BLOCK}:{question_id}" if question_id else QUIZ_BLOCK
+
+
+def quiz_show_actions(attempt: int, question_id: str | None = None) -> dict:
+    return actions_block(quiz_block_id(question_id), button("Show answer", QUIZ_SHOW_ACTION, str(attempt), "primary"))
+
+
+def quiz_grade_actions(attempt: int, question_id: str | None = None, *, chosen: str | None = None,
+                       another: bool = False) -> dict:
+    """Again / Hard / Good / Easy (the chosen one highlighted), and optionally "Another question"."""
+    grades = [
+        button(label, f"{QUIZ_GRADE_ACTION}:{grade}", f"{attempt}:{grade}",
+               "primary" if grade == chosen else ("danger" if grade == "again" and chosen is None else None))
+        for grade, label in GRADE_LABELS.items()
+    ]
+    more = [button("Another question", QUIZ_NEXT_ACTION, str(attempt))] if another else []
+    return actions_block(quiz_block_id(question_id), *grades, *more)
+
+
+def leaderboard_actions(data: dict, viewer: str | None = None) -> dict | None:
+    """◀ / ▶ for a leaderboard with more than one page (only the directions that exist)."""
+    try:
+        page, pages = int(data.get("page", 1)), int(data.get("pages", 1))
+        period, metric = str(data["period"]), str(data["metric"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if pages <= 1:
+        return None
+    elements = []
+    if page > 1:
+        elements.append(button("◀ Previous", f"{LEADERBOARD_PAGE_ACTION}:prev", f"{period}:{metric}:{page - 1}"))
+    if page < pages:
+        elements.append(button("Next ▶", f"{LEADERBOARD_PAGE_ACTION}:next", f"{period}:{metric}:{page + 1}"))
+    return actions_block(f"{LEADERBOARD_BLOCK}:{viewer}" if viewer else LEADERBOARD_BLOCK, *elements)
+
+
+def reply_actions(reply: Reply, viewer: str | None = None) -> dict | None:
+    """The buttons a core reply calls for, judged from its `data`; None for a plain reply."""
+    data = reply.data or {}
+    if not reply.ok:
+        return None
+    attempt = data.get("quiz_attempt")
+    if isinstance(attempt, int):
+        if "grade" in data:
+            return quiz_grade_actions(attempt, chosen=str(data["grade"]), another=True)
+        if "grades" in data:
+            return quiz_grade_actions(attempt, data.get("question_id"))
+        return quiz_show_actions(attempt, data.get("question_id"))
+    if "pages" in data and "period" in data:
+        return leaderboard_actions(data, viewer)
+    return None
+
+
+def channel_mention(channel_id: str) -> str:
+    """`<#C…>` (Slack shows the channel's name) for a real channel id; anything else as plain text."""
+    return f"<#{channel_id}>" if re.fullmatch(r"[CG][A-Z0-9]{2,}", channel_id) else escape(channel_id)
+
+
+def tagged_sections(mrkdwn: str, block_id: str) -> list[dict]:
+    """`sections` whose block ids name what they hold (`<block_id>:<n>`), so a later update can find them."""
+    return [{**block, "block_id": f"{block_id}:{n}"} for n, block in enumerate(sections(mrkdwn))]
 
 
 def answer_modal(post_id: int, channel_id: str, title: str = "Your answer") -> dict:

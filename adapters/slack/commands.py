@@ -12,6 +12,7 @@ from slack_bolt.async_app import AsyncApp
 from adapters.slack.blocks import reply_blocks
 from adapters.slack.listener_support import SlackContext, channel_ref, public, run_core
 from adapters.slack.members import who_may_administer
+from adapters.slack.setup_modal import open_setup_modal, wants_setup_form
 
 
 def register_commands(bolt: AsyncApp, ctx: SlackContext) -> None:
@@ -20,8 +21,11 @@ def register_commands(bolt: AsyncApp, ctx: SlackContext) -> None:
         await ack()
         channel = channel_ref(command["team_id"], command["channel_id"])
         member = await ctx.members.member(client, command["user_id"], command.get("user_name"))
+        if member.is_admin and wants_setup_form(command.get("text")):  # others get the core's refusal below
+            await open_setup_modal(ctx, client, respond, command, member)
+            return
         reply = await run_core(ctx.qotd.handle_text(channel, member, command.get("text") or ""), "/qotd")
         if reply.data.get("outcome") == "not_allowed":
             reply = replace(reply, text=f"{reply.text}\n{who_may_administer(ctx.settings.admin_group)}")
-        text, blocks = reply_blocks(reply)
+        text, blocks = reply_blocks(reply, viewer=member.id)
         await respond(text=text, blocks=blocks, response_type="in_channel" if public(reply) else "ephemeral")

@@ -72,6 +72,8 @@ async def _attempt(conn, channel: ChannelRef, member: Member, attempt_id: int | 
     if attempt_id is not None:
         query = query.where(quiz_attempts.c.id == attempt_id)
     attempt = (await conn.execute(query.order_by(quiz_attempts.c.id.desc()).limit(1))).first()
+    if attempt is None and attempt_id is not None:  # someone else's, or gone (buttons name attempts by id)
+        raise NotFound("that practice question is not one of yours; ask for your own with /qotd quiz")
     if attempt is None:
         raise NotFound("you have no practice question yet; ask for one with /qotd quiz")
     return attempt
