@@ -10,19 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import time
-from dataclasses import replace
 from urllib.parse import urlencode
 
-import pytest
-from aiohttp import web
 from sqlalchemy import select
 
-from adapters.slack.app import build_slack_app
 from adapters.slack.blocks import reply_blocks
-from adapters.slack.http_server import web_app
-from adapters.slack.settings import SlackSettings
 from adapters.slack.setup_modal import (
     CHANNEL_ACTION,
     CHANNEL_BLOCK,
@@ -34,52 +27,24 @@ from adapters.slack.setup_modal import (
     ZONE_BLOCK,
     wants_setup_form,
 )
-from bot.bootstrap import bootstrap
-from bot.clock import FakeClock
-from bot.config import Settings
 from bot.ports import Member, Reply
 from bot.db.tables import quiz_attempts, schedules
 from bot.services.answering import AnswerSubmitted
-from tests.conftest import START
-from tests.fakes.fake_slack import TEAM_ID, FakeSlack, SlackSender
-from tests.support import REPO, make_bank
-from tests.test_slack_adapter import CHANNEL, SECRET, Bot, all_text, command, post_scheduled, rows, set_up, thread_reply
-
-
-@pytest.fixture(autouse=True)
-def no_slack_env(monkeypatch):
-    import os
-
-    for key in [k for k in os.environ if k.startswith("SLACK_")]:
-        monkeypatch.delenv(key)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-async def bot(tmp_path, clock):
-    settings = replace(
-        Settings.from_env({}), database_url=f"sqlite+aiosqlite:///{tmp_path / 'qotd.sqlite3'}", content_dir=REPO / "content"
-    )
-    async with FakeSlack() as fake:
-        fake.add_user("UADMIN", "Ada", is_admin=True)
-        fake.add_user("UALICE", "alice")
-        fake.add_user("UBOB", "bob")
-        app = await bootstrap(settings, clock=clock, rng=random.Random(7), bank=make_bank())
-        bolt = build_slack_app(app, SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, api_url=fake.api_url))
-        runner = web.AppRunner(web_app(bolt))
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        try:
-            yield Bot(fake, SlackSender(fake, f"http://127.0.0.1:{port}/slack/events", SECRET), app, clock)
-        finally:
-            await runner.cleanup()
-            await app.close()
+from tests.fakes.fake_slack import TEAM_ID
+from tests.test_slack_adapter import (  # noqa: F401 - bot, clock and no_slack_env are fixtures used here
+    CHANNEL,
+    SECRET,
+    Bot,
+    all_text,
+    bot,
+    clock,
+    command,
+    no_slack_env,
+    post_scheduled,
+    rows,
+    set_up,
+    thread_reply,
+)
 
 
 # ---- requests as Slack sends them ---------------------------------------------------------------------

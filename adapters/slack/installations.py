@@ -165,22 +165,10 @@ class SqlInstallationStore(AsyncInstallationStore):
         if user_id is not None and user_id != row.installer_user_id:
             return None  # no installation of that user's own (Bolt then uses the workspace's bot token)
         return Installation(
-            app_id=row.app_id,
-            enterprise_id=row.enterprise_id or None,
-            enterprise_name=row.enterprise_name,
+            **_bot_fields(row),
             enterprise_url=row.enterprise_url,
-            team_id=row.team_id or None,
-            team_name=row.team_name,
-            bot_token=row.bot_token,
-            bot_id=row.bot_id,
-            bot_user_id=row.bot_user_id,
-            bot_scopes=row.bot_scopes,
-            bot_refresh_token=row.bot_refresh_token,
-            bot_token_expires_at=row.bot_token_expires_at,
             user_id=row.installer_user_id or "",
-            is_enterprise_install=row.is_enterprise_install,
             token_type=row.token_type,
-            installed_at=row.installed_at,
         )
 
     async def find_workspace_bot(self, team_id: str) -> Bot | None:
@@ -189,21 +177,7 @@ class SqlInstallationStore(AsyncInstallationStore):
 
     @staticmethod
     def _bot(row) -> Bot:
-        return Bot(
-            app_id=row.app_id,
-            enterprise_id=row.enterprise_id or None,
-            enterprise_name=row.enterprise_name,
-            team_id=row.team_id or None,
-            team_name=row.team_name,
-            bot_token=row.bot_token,
-            bot_id=row.bot_id,
-            bot_user_id=row.bot_user_id,
-            bot_scopes=row.bot_scopes,
-            bot_refresh_token=row.bot_refresh_token,
-            bot_token_expires_at=row.bot_token_expires_at,
-            is_enterprise_install=row.is_enterprise_install,
-            installed_at=row.installed_at,
-        )
+        return Bot(**_bot_fields(row))
 
     async def _delete(self, enterprise_id: str | None, team_id: str | None) -> int:
         async with self.engine.begin() as conn:
@@ -358,3 +332,22 @@ def register_uninstall_listeners(bolt: AsyncApp, ctx: SlackContext, store: SqlIn
         if not (event.get("tokens") or {}).get("bot"):
             return  # only members' own tokens, which the app neither asks for nor keeps
         await removed(context.enterprise_id, context.team_id, "bot token revoked")
+
+
+def _bot_fields(row) -> dict:
+    """What a stored row holds about the workspace's bot (shared by Bot and Installation)."""
+    return {
+        "app_id": row.app_id,
+        "enterprise_id": row.enterprise_id or None,
+        "enterprise_name": row.enterprise_name,
+        "team_id": row.team_id or None,
+        "team_name": row.team_name,
+        "bot_token": row.bot_token,
+        "bot_id": row.bot_id,
+        "bot_user_id": row.bot_user_id,
+        "bot_scopes": row.bot_scopes,
+        "bot_refresh_token": row.bot_refresh_token,
+        "bot_token_expires_at": row.bot_token_expires_at,
+        "is_enterprise_install": row.is_enterprise_install,
+        "installed_at": row.installed_at,
+    }

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from bot.context import Context
+from bot.db.deliveries import first_delivery
 from bot.db.scoping import channel_values, in_channel
 from bot.db.statements import insert_ignoring_conflict, upsert
-from bot.db.tables import answer_edits, answers, member_stats, posts, processed_events
+from bot.db.tables import answer_edits, answers, member_stats, posts
 from bot.errors import InvalidInput, NotFound
 from bot.ports import AnswerEcho, ChannelRef, Member, PostedRef, Reply
 from bot.scoring import points_for_on_time
@@ -49,16 +50,8 @@ async def submit_answer(ctx: Context, event: AnswerSubmitted) -> Reply:
     now = ctx.clock.now()
     channel = event.channel
     async with ctx.engine.begin() as conn:
-        if event.event_id:
-            fresh = await insert_ignoring_conflict(
-                conn,
-                processed_events,
-                {"platform": channel.platform, "workspace_id": channel.workspace_id, "event_id": event.event_id, "received_at": now},
-                conflict=["platform", "workspace_id", "event_id"],
-                returning="event_id",
-            )
-            if fresh is None:
-                return Reply("That answer was already recorded.", private=True, data={"outcome": "duplicate"})
+        if not await first_delivery(conn, channel, event.event_id, now):
+            return Reply("That answer was already recorded.", private=True, data={"outcome": "duplicate"})
         post = await _find_post(conn, event)
         if post is None:
             raise NotFound("there is no question to answer in this channel yet")

@@ -14,9 +14,10 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import delete, select
 
 from bot.context import Context
+from bot.db.deliveries import first_delivery
 from bot.db.scoping import channel_values, in_channel
-from bot.db.statements import insert_ignoring_conflict, upsert
-from bot.db.tables import answer_edits, answers, member_stats, posts, processed_events
+from bot.db.statements import upsert
+from bot.db.tables import answer_edits, answers, member_stats, posts
 from bot.ports import ChannelRef, Reply
 from bot.services.member_history import recompute_member_totals
 
@@ -42,16 +43,8 @@ async def withdraw_answer(ctx: Context, event: AnswerWithdrawn) -> Reply:
     channel = event.channel
     now = ctx.clock.now()
     async with ctx.engine.begin() as conn:
-        if event.event_id:
-            fresh = await insert_ignoring_conflict(
-                conn,
-                processed_events,
-                {"platform": channel.platform, "workspace_id": channel.workspace_id, "event_id": event.event_id, "received_at": now},
-                conflict=["platform", "workspace_id", "event_id"],
-                returning="event_id",
-            )
-            if fresh is None:
-                return _quiet("duplicate")
+        if not await first_delivery(conn, channel, event.event_id, now):
+            return _quiet("duplicate")
         query = select(posts).where(in_channel(posts, channel), posts.c.status.in_(("posted", "revealing", "revealed")))
         if event.post_id is not None:
             query = query.where(posts.c.id == event.post_id)
