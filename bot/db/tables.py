@@ -171,3 +171,13 @@ quiz_attempts = Table(
 
 # Adapter-owned tables (the core never touches them), on this metadata so the migrations cover them.
 slack_installations, slack_oauth_states = define_adapter_tables(metadata)
+
+# ---- spaced repetition (migration 0004) -------------------------------------------------------------
+
+# ---- key-point self-checks (migration 0005) ---------------------------------------------------------
+
+# ---- streak freezes and the admin audit log (migration 0006) -----------------------------------------
+
+# ---- seasons (migration 0007) -------------------------------------------------------------------------
+
+# ---- suggestions and workspace topic settings (migration 0008) ---------------------------------------
