@@ -22,4 +22,8 @@ class RunningAdapter(Protocol):
     name: str
     finished: asyncio.Future[int]  # resolves with an exit code if the adapter stops on its own
 
+    def connected(self) -> bool:
+        """Whether the adapter can reach its platform right now (for /healthz)."""
+        ...
+
     async def stop(self) -> None: ...

@@ -50,8 +50,16 @@ async def serve(
     stop = stop or asyncio.Event()
     undo_signals = _stop_on_signals(stop)
     running: list[RunningAdapter] = []
-    ticker = None
+    ticker = ops = None
     try:
+        if settings.ops_port:
+            from adapters.ops_server import serve_ops
+
+            try:
+                ops = await serve_ops(app, running, settings.ops_host, settings.ops_port)
+            except OSError as exc:
+                log.error("could not listen on %s:%s for /healthz: %s", settings.ops_host, settings.ops_port, exc.strerror or exc)
+                return CONFIG_ERROR
         try:
             if slack is not None:
                 from adapters.slack.runner import start_slack
@@ -81,6 +89,8 @@ async def serve(
                 await adapter.stop()
             except Exception:
                 log.exception("stopping the %s adapter failed", adapter.name)
+        if ops is not None:
+            await ops.cleanup()
         await app.close()
 
 

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock, SystemClock
 from bot.command_handlers import handle_command
-from bot.commands import Command, parse_command
+from bot import metrics
+from bot.commands import Command, command_name, parse_command
 from bot.config import Settings
 from bot.context import Context
 from bot.db.engine import create_engine, describe_url, upgrade
 from bot.due_work import TickReport, next_due_at, run_due_work
 from bot.errors import QotdError
+from bot.log_setup import log_context, new_request_id
 from bot.ports import ChannelRef, ChatPort, Member, Reply
 from bot.question_bank import QuestionBank, load_bank
 from bot.services.answering import AnswerSubmitted, submit_answer
@@ -45,16 +48,23 @@ class Qotd:
         return await self.handle(channel, member, command)
 
     async def handle(self, channel: ChannelRef, member: Member, command: Command) -> Reply:
-        try:
-            return await handle_command(self.ctx, channel, member, command)
-        except QotdError as exc:
-            return error_reply(exc)
+        started = time.perf_counter()
+        with log_context(request_id=new_request_id(), platform=channel.platform):
+            try:
+                return await handle_command(self.ctx, channel, member, command)
+            except QotdError as exc:
+                return error_reply(exc)
+            finally:
+                metrics.COMMANDS.labels(channel.platform, command_name(command)).observe(time.perf_counter() - started)
 
     async def answer(self, event: AnswerSubmitted) -> Reply:
-        try:
-            return await submit_answer(self.ctx, event)
-        except QotdError as exc:
-            return error_reply(exc)
+        with log_context(request_id=new_request_id(), platform=event.channel.platform):
+            try:
+                reply = await submit_answer(self.ctx, event)
+            except QotdError as exc:
+                reply = error_reply(exc)
+        metrics.ANSWERS.labels(event.channel.platform, str(reply.data.get("outcome", "ok"))).inc()
+        return reply
 
     async def withdraw(self, event: AnswerWithdrawn) -> Reply:
         """A member deleted the reply holding their answer (see bot/services/withdrawing.py)."""
@@ -64,7 +74,15 @@ class Qotd:
             return error_reply(exc)
 
     async def tick(self) -> TickReport:
-        return await run_due_work(self.ctx)
+        due = await next_due_at(self.ctx)
+        now = self.ctx.clock.now()
+        metrics.SCHEDULER_LAG.set(max(0.0, (now - due).total_seconds()) if due is not None else 0.0)
+        report = await run_due_work(self.ctx)
+        metrics.TICKS.inc()
+        metrics.POSTS.inc(report.posted)
+        metrics.REVEALS.inc(report.revealed)
+        metrics.DUE_WORK_FAILURES.inc(report.failed)
+        return report
 
     async def next_due_at(self) -> datetime | None:
         return await next_due_at(self.ctx)

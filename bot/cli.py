@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.config import ConfigError, Settings
+from bot.log_setup import configure_logging
 
 log = logging.getLogger("qotd")
 
@@ -74,12 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"qotd: configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(settings.log_level, settings.log_format, sys.stderr)
     if args.command is None:
         parser.print_help()
         return 0

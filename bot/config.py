@@ -28,6 +28,9 @@ class Settings:
     log_level: str = "INFO"
     discord_token: str | None = field(default=None, repr=False)
     slack_bot_token: str | None = field(default=None, repr=False)
+    log_format: str = "text"  # text for people, json for log pipelines (one object per line)
+    ops_host: str = "0.0.0.0"
+    ops_port: int | None = None  # /healthz and /metrics; off unless set
     slack_app_configured: bool = False  # SLACK_CLIENT_ID set: installs into many workspaces (no single bot token)
     discord_api_base: str | None = None
     discord_test_guild: int | None = None
@@ -60,6 +63,9 @@ class Settings:
             discord_admin_role=_snowflake(env, "DISCORD_ADMIN_ROLE"),
             discord_message_content=_flag(env, "DISCORD_MESSAGE_CONTENT"),
             discord_thread_on_reveal=_choice(env, "DISCORD_THREAD_ON_REVEAL", ("archive", "lock", "keep"), "archive"),
+            log_format=_choice(env, "QOTD_LOG_FORMAT", ("text", "json"), "text"),
+            ops_host=env.get("QOTD_OPS_HOST") or "0.0.0.0",
+            ops_port=_port(env, "QOTD_OPS_PORT"),
             discord_shard_count=_snowflake(env, "DISCORD_SHARD_COUNT"),
             discord_shard_ids=_id_list(env, "DISCORD_SHARD_IDS"),
         )
@@ -146,3 +152,12 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default
     if raw not in choices:
         raise ConfigError(f"{name} must be one of {', '.join(choices)} (got '{raw}')")
     return raw
+
+
+def _port(env: Mapping[str, str], name: str) -> int | None:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise ConfigError(f"{name} must be a port number from 1 to 65535 (got {raw!r})")
+    return int(raw)

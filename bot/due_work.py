@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 
 from bot.context import Context
 from bot.db.tables import posts, schedules
+from bot.log_setup import log_context
 from bot.schedule import Schedule
 from bot.services import posting
 from bot.services.revealing import reveal_post
@@ -133,6 +134,11 @@ async def _post_due(ctx: Context, report: TickReport) -> None:
 
 
 async def _guard(report: TickReport, action: str, post_id: int, work, counter: str) -> None:
+    with log_context(post_id=post_id, action=action):
+        await _run_guarded(report, action, post_id, work, counter)
+
+
+async def _run_guarded(report: TickReport, action: str, post_id: int, work, counter: str) -> None:
     try:
         done = await work
     except Exception as exc:  # one channel's failure must not stop the others

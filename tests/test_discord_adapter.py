@@ -642,9 +642,13 @@ async def test_a_429_then_success_posts_the_question_once(bot: Bot):
     fake = bot.fake
     await set_up(bot)
     path = f"/channels/{fake.qotd_channel.id}/messages"
+    from bot import metrics
+
+    waited = metrics.REGISTRY.get_sample_value("qotd_rate_limit_wait_seconds_total", {"platform": "discord"}) or 0.0
     fault = fake.fail_next("POST", path, 429, retry_after=0.05)
     await post_scheduled(bot)
     assert fault.hits == 1
+    assert metrics.REGISTRY.get_sample_value("qotd_rate_limit_wait_seconds_total", {"platform": "discord"}) >= waited + 0.05
     limited, accepted = fake.calls_to("POST", path)[-2:]
     assert (limited.status, accepted.status) == (429, 200)
     assert limited.json["nonce"] == accepted.json["nonce"] and accepted.json["enforce_nonce"]

@@ -326,10 +326,14 @@ async def test_an_answer_after_the_reveal_is_recorded_as_late(bot: Bot):
 
 async def test_a_429_is_retried_after_retry_after_and_posts_once(bot: Bot):
     await set_up(bot)
+    from bot import metrics
+
+    waited = metrics.REGISTRY.get_sample_value("qotd_rate_limit_wait_seconds_total", {"platform": "slack"}) or 0.0
     bot.fake.rate_limit("chat.postMessage")
     await post_scheduled(bot)
     statuses = [c.response["ok"] for c in bot.fake.calls_to("chat.postMessage")]
     assert statuses == [False, True]
+    assert metrics.REGISTRY.get_sample_value("qotd_rate_limit_wait_seconds_total", {"platform": "slack"}) > waited
 
 
 def test_long_text_is_split_into_sections_and_messages_within_slacks_limits():

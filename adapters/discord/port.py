@@ -14,8 +14,10 @@ import logging
 import discord
 
 from adapters.discord import limits
+from adapters.discord.rate_limit_metrics import count_rate_limits
 from adapters.discord.rendering import closed_embed, echo_message, question_embed, reveal_embeds, thread_name
 from adapters.discord.views import answer_view
+from bot import metrics
 from bot.ports import AnswerEcho, ChannelRef, ChannelUnavailable, PostedRef, QuestionPost, RevealMessage
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,7 @@ def nonce_for(post: QuestionPost) -> str:
 
 
 def unavailable(exc: discord.HTTPException, doing: str) -> ChannelUnavailable:
+    metrics.PLATFORM_ERRORS.labels("discord", str(exc.status)).inc()
     if isinstance(exc, discord.NotFound):
         return ChannelUnavailable("the channel no longer exists")
     return ChannelUnavailable(f"the bot lacks permission to {doing} in this channel ({exc.text or 'Missing Permissions'})")
@@ -42,6 +45,7 @@ class DiscordPort:
             raise ValueError(f"thread action must be one of {', '.join(THREAD_ACTIONS)}")
         self.client = client
         self.on_reveal = on_reveal
+        count_rate_limits()
 
     async def _channel(self, channel_id: str | int) -> discord.abc.Messageable:
         try:

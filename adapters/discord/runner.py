@@ -111,6 +111,9 @@ class RunningDiscord:
         self.client = client
         self.finished = serving
 
+    def connected(self) -> bool:
+        return self.client.is_ready() and not self.client.is_closed()
+
     async def stop(self) -> None:
         if not self.client.is_closed():
             await self.client.close()

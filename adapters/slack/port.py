@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.slack.blocks import closed_blocks, echo_blocks, escape, fit, pages, question_blocks, reveal_blocks, sections
 from adapters.slack.clients import WorkspaceClients, WorkspaceNotInstalled
+from bot import metrics
 from bot.ports import AnswerEcho, ChannelRef, ChannelUnavailable, PostedRef, QuestionPost, RevealMessage
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ def slack_error(exc: SlackApiError) -> str:
 
 
 def unavailable(exc: SlackApiError) -> ChannelUnavailable | None:
+    metrics.PLATFORM_ERRORS.labels("slack", slack_error(exc) or "unknown").inc()
     reason = UNAVAILABLE.get(slack_error(exc))
     return ChannelUnavailable(reason) if reason else None
 

@@ -25,9 +25,13 @@ log = logging.getLogger(__name__)
 class RunningSlack:
     name = "slack"
 
-    def __init__(self, stop_serving) -> None:
+    def __init__(self, stop_serving, connected=lambda: True) -> None:
         self._stop_serving = stop_serving
+        self._connected = connected
         self.finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    def connected(self) -> bool:
+        return not self.finished.done() and self._connected()
 
     async def stop(self) -> None:
         await self._stop_serving()
@@ -56,7 +60,7 @@ async def start_slack(qotd: Qotd, slack: SlackSettings) -> RunningSlack:
         except (aiohttp.ClientError, OSError) as exc:
             raise StartFailed(UNREACHABLE, f"could not open a Socket Mode connection to Slack: {exc.__class__.__name__}") from None
         log.info("Slack connected in Socket Mode")
-        return RunningSlack(connection.close)
+        return RunningSlack(connection.close, lambda: not connection.closed)
     try:
         runner = await serve_http(bolt, slack)
     except OSError as exc:
