@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test clean
+.PHONY: install run test soak clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("qotd needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -21,6 +21,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+soak: $(STAMP)  ## the month-long soak at full size (500 channels, 2,000 members); needs TEST_DATABASE_URL
+	QOTD_SOAK_CHANNELS=500 $(BIN)/python -m pytest tests/test_soak.py -k postgresql $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

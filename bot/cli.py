@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--days", default="daily", help="daily, mon-fri, mon,wed,fri ... (default daily)")
     preview.add_argument("--from", dest="start", help="local start date YYYY-MM-DD (default today)")
     preview.add_argument("--count", type=int, default=7, help="how many instants (default 7)")
+
+    audit = sub.add_parser("audit", help="check the database's invariants; exit 1 on any breach")
+    audit.add_argument("--db", help="database URL (default: DATABASE_URL or the local SQLite file)")
     return parser
 
 
@@ -95,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.db_command is None:
             parser.parse_args(["db", "--help"])
         return asyncio.run(db_command(args.db_command, _with_db(settings, args.db)))
+    if args.command == "audit":
+        return asyncio.run(audit_command(_with_db(settings, args.db)))
     if args.command == "console":
         return run_console_command(_with_db(settings, args.db), args.clock, args.seed)
     if args.command == "run":
@@ -218,6 +223,30 @@ async def db_command(action: str, settings: Settings) -> int:
     finally:
         await engine.dispose()
     return 0
+
+
+async def audit_command(settings: Settings) -> int:
+    from datetime import datetime, timezone
+
+    from bot.consistency_audit import audit
+    from bot.db.engine import create_engine, describe_url
+
+    engine = create_engine(settings.database_url)
+    try:
+        report = await audit(engine, datetime.now(timezone.utc), allowance=settings.claim_timeout)
+    except Exception as exc:
+        print(f"qotd: could not audit {describe_url(settings.database_url)}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    for breach in report.breaches:
+        print(breach)
+    summary = f"{report.posts} posts, {report.answers} answers, {report.members} member records checked"
+    if report.clean:
+        print(f"OK: {summary}; no breach")
+        return 0
+    print(f"{len(report.breaches)} breach(es) found; {summary}", file=sys.stderr)
+    return 1
 
 
 def run_console_command(settings: Settings, clock_text: str | None, seed: int | None) -> int:
