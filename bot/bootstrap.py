@@ -111,6 +111,12 @@ class Qotd:
 
         return await disable_workspace(self.ctx, platform, workspace_id, reason)
 
+    async def suggestion(self, channel: ChannelRef, suggestion_id: int) -> dict | None:
+        """One suggestion of the channel's workspace as plain data (for an edit form), or None."""
+        from bot.services.suggestions import load_card
+
+        return await load_card(self.ctx, channel, suggestion_id)
+
     def connect(self, platform: str, port: ChatPort) -> None:
         self.ctx.ports[platform] = port
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.commands import (
+    ADMIN_ACTIONS,
     SPECS,
+    Admin,
     Command,
     Help,
     Leaderboard,
@@ -14,13 +16,21 @@ from bot.commands import (
     command_name,
     is_admin_only,
 )
+from bot.commands import CHECK_DETAILS, Check
 from bot.context import Context
 from bot.errors import NotAllowed, NotFound
 from bot.ports import ChannelRef, Member, Reply
 from bot.scoring import RULES_TEXT
-from bot.services import posting, quiz, schedule_admin, standings
+from bot.services import posting, quiz, schedule_admin, standings, streak_admin
 from bot.services.revealing import open_post_id, reveal_post
+from bot.services import self_check
+from bot.services import seasons
+from bot.services import spaced_review
+from bot.commands import SUGGEST_DETAILS, Suggest
+from bot.services import suggestions
 from bot.topics import TOPICS
+from bot.commands import MEMBER_DATA_DETAILS, Export, ForgetMe, Report
+from bot.services import member_data, reports
 
 
 async def handle_command(ctx: Context, channel: ChannelRef, member: Member, command: Command) -> Reply:
@@ -56,10 +66,39 @@ async def handle_command(ctx: Context, channel: ChannelRef, member: Member, comm
             return await quiz.show_answer(ctx, channel, member, command.attempt)
         case Quiz(grade=str()):
             return await quiz.grade(ctx, channel, member, command.grade, command.attempt)
+        case Quiz(stats=True):
+            return await spaced_review.stats(ctx, channel, member)
         case Quiz():
             return await quiz.ask(ctx, channel, member, command)
         case Help():
             return Reply(help_text(command.topic))
+        case Check():
+            return await self_check.handle(ctx, channel, member, command)
+        # /qotd admin ACTION: one case per row of bot.commands.ADMIN_ACTIONS.
+        case Admin(action="streak"):
+            return await streak_admin.set_streak(ctx, channel, member, command.options)
+        case Admin(action="audit"):
+            return await streak_admin.audit(ctx, channel, member, command.options)
+        case Admin(action="season"):
+            return await seasons.admin_season(ctx, channel, member, command.options)
+        case Suggest():
+            return await suggestions.suggest(ctx, channel, member, command)
+        case Admin(action="suggestions"):
+            return await suggestions.pending(ctx, channel)
+        case Admin(action="approve"):
+            return await suggestions.approve(ctx, channel, member, command.options)
+        case Admin(action="reject"):
+            return await suggestions.reject(ctx, channel, member, command.options)
+        case Admin(action="edit"):
+            return await suggestions.edit(ctx, channel, member, command.options)
+        case Admin(action="topics"):
+            return await suggestions.topics(ctx, channel, member, command.options)
+        case Report():
+            return await reports.report(ctx, channel, member, command)
+        case Export():
+            return await member_data.export(ctx, channel, member, command)
+        case ForgetMe():
+            return await member_data.forget_me(ctx, channel, member, command)
     raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
 
 
@@ -79,9 +118,31 @@ def help_text(topic: str | None = None) -> str:
                 "  mode=private      answers acknowledged privately, all shown at the reveal",
                 "  topics=a,b        only these topics; topics=all clears the filter",
                 "  difficulty=1-2    only these difficulties (1 warm-up, 2 solid, 3 senior)",
+                "  champion=on|off   on the 1st, announce last month's top member(s) by points here (default off)",
             ]
-        if topic in ("quiz", "setup"):
+        if topic == "leaderboard":
+            lines += [
+                "  week | month      answers since Monday, or since the 1st, in the channel's time zone",
+                "  season            the workspace's running season; season=\"NAME\" for a past one",
+                "  all               all time (default)",
+                "  points | answers | streak   what to rank by (default points)",
+                "Equal scores share a rank and the next rank skips (1, 1, 3). Your own place is shown under the page.",
+            ]
+        if topic == "admin":
+            for action in ADMIN_ACTIONS.values():
+                lines += ["", action.usage, action.summary, *action.details]
+                lines += [f"Example: {e}" for e in action.examples]
+        if topic == "check":
+            lines += CHECK_DETAILS
+        if topic == "suggest":
+            lines += SUGGEST_DETAILS
+        if topic == "quiz":
+            lines += spaced_review.HELP_LINES
+        if topic == "quiz":
+            lines.append("After the answer, /qotd quiz check points=1,3 ticks the key points you covered (see /qotd help check).")
+        if topic in ("quiz", "setup", "suggest"):
             lines.append("Topics: " + ", ".join(TOPICS))
+        lines += MEMBER_DATA_DETAILS.get(topic, [])
         lines += [f"Example: {e}" for e in spec.examples]
         return "\n".join(lines)
     lines = ["qotd — a question of the day for engineering teams. Answer in the question's thread.", ""]

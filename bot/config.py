@@ -25,12 +25,18 @@ class Settings:
     missed_post_grace: timedelta = timedelta(hours=6)
     claim_timeout: timedelta = timedelta(minutes=2)
     max_answer_chars: int = 4000
+    freeze_every: int = 5  # an on-time answer that brings a member's count to a multiple of this earns a streak freeze
+    freeze_max: int = 2  # streak freezes a member can hold at once
     log_level: str = "INFO"
-    discord_token: str | None = field(default=None, repr=False)
-    slack_bot_token: str | None = field(default=None, repr=False)
     log_format: str = "text"  # text for people, json for log pipelines (one object per line)
     ops_host: str = "0.0.0.0"
     ops_port: int | None = None  # /healthz and /metrics; off unless set
+    discord_token: str | None = field(default=None, repr=False)
+    # Where the console writes files (exports, charts): QOTD_DATA_DIR, next to the default SQLite file.
+    data_dir: Path = Path("data")
+    # Signs the forget-me confirmation codes; unset, one is derived from DATABASE_URL (same for every instance).
+    secret: str | None = field(default=None, repr=False)
+    slack_bot_token: str | None = field(default=None, repr=False)
     slack_app_configured: bool = False  # SLACK_CLIENT_ID set: installs into many workspaces (no single bot token)
     discord_api_base: str | None = None
     discord_test_guild: int | None = None
@@ -54,8 +60,15 @@ class Settings:
             missed_post_grace=_duration(env, "QOTD_MISSED_POST_GRACE", timedelta(hours=6)),
             claim_timeout=_duration(env, "QOTD_CLAIM_TIMEOUT", timedelta(minutes=2)),
             max_answer_chars=int(_positive_float(env, "QOTD_MAX_ANSWER_CHARS", 4000)),
+            freeze_every=_whole_number(env, "QOTD_FREEZE_EVERY", 5, minimum=1),
+            freeze_max=_whole_number(env, "QOTD_FREEZE_MAX", 2, minimum=0),
             log_level=(env.get("QOTD_LOG_LEVEL") or "INFO").upper(),
+            log_format=_choice(env, "QOTD_LOG_FORMAT", ("text", "json"), "text"),
+            ops_host=env.get("QOTD_OPS_HOST") or "0.0.0.0",
+            ops_port=_port(env, "QOTD_OPS_PORT"),
             discord_token=env.get("DISCORD_TOKEN") or None,
+            data_dir=data_dir,
+            secret=env.get("QOTD_SECRET") or None,
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
             slack_app_configured=bool(env.get("SLACK_CLIENT_ID")),
             discord_api_base=env.get("DISCORD_API_BASE") or None,
@@ -63,9 +76,6 @@ class Settings:
             discord_admin_role=_snowflake(env, "DISCORD_ADMIN_ROLE"),
             discord_message_content=_flag(env, "DISCORD_MESSAGE_CONTENT"),
             discord_thread_on_reveal=_choice(env, "DISCORD_THREAD_ON_REVEAL", ("archive", "lock", "keep"), "archive"),
-            log_format=_choice(env, "QOTD_LOG_FORMAT", ("text", "json"), "text"),
-            ops_host=env.get("QOTD_OPS_HOST") or "0.0.0.0",
-            ops_port=_port(env, "QOTD_OPS_PORT"),
             discord_shard_count=_snowflake(env, "DISCORD_SHARD_COUNT"),
             discord_shard_ids=_id_list(env, "DISCORD_SHARD_IDS"),
         )
@@ -115,6 +125,15 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name} must be greater than zero (got '{raw}')")
     return value
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < minimum:
+        raise ConfigError(f"{name} must be a whole number from {minimum} (got '{raw}')")
+    return int(raw)
 
 
 def _snowflake(env: Mapping[str, str], name: str) -> int | None:

@@ -2,7 +2,8 @@
 
 Cost grows with the number of due items, not configured channels: every query
 here is an index range scan on a "due at" column (schedules.next_post_at,
-posts (status, reveal_at), posts (status, claimed_at)).
+posts (status, reveal_at), posts (status, claimed_at), schedules.champion_next_at,
+champion_announcements (status, claimed_at)).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from bot.context import Context
 from bot.db.tables import posts, schedules
 from bot.log_setup import log_context
 from bot.schedule import Schedule
-from bot.services import posting
+from bot.services import champions, posting
 from bot.services.revealing import reveal_post
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,10 @@ class TickReport:
     skipped: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    announced: int = 0  # monthly champion announcements (bot/services/champions.py)
 
     def __bool__(self) -> bool:
-        return bool(self.posted or self.revealed or self.skipped or self.failed)
+        return bool(self.posted or self.revealed or self.skipped or self.failed or self.announced)
 
 
 async def run_due_work(ctx: Context) -> TickReport:
@@ -46,6 +48,7 @@ async def run_due_work(ctx: Context) -> TickReport:
     report = TickReport()
     await _reveal_due(ctx, report)
     await _retry_stale_claims(ctx, report)
+    await champions.run_due(ctx, report)  # index scan on schedules.champion_next_at
     await _post_due(ctx, report)
     return report
 
@@ -169,6 +172,7 @@ async def next_due_at(ctx: Context) -> datetime | None:
                 )
             )
         ).scalar()
+        candidates.append(await champions.next_due_at(ctx, conn))
     if stale is not None:
         candidates.append(stale + ctx.settings.claim_timeout)
     found = [c for c in candidates if c is not None]

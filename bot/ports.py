@@ -87,6 +87,8 @@ class RevealMessage:
     answered_on_time: tuple[str, ...]
     # In private mode every on-time answer is shown at the reveal: (name, text).
     private_answers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    # A question a member suggested names them: "Suggested by alice" (empty for built-in questions).
+    credit: str = ""
 
 
 class ChatPort(Protocol):
@@ -102,6 +104,18 @@ class ChatPort(Protocol):
     async def send_private(self, channel: ChannelRef, member_id: str, text: str) -> None:
         """A message only `member_id` sees (ephemeral or direct)."""
 
+    async def announce(self, channel: ChannelRef, text: str) -> None:
+        """A short message to the whole channel (the monthly champion). Names in it must never ping anyone."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a reply (a data export, a chart). Adapters deliver it their own way."""
+
+    filename: str
+    content: bytes
+    mime: str
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -114,6 +128,8 @@ class Reply:
     data: dict[str, Any] = field(default_factory=dict)
     # What to type next ("/qotd quiz answer"); text-only adapters show it, button adapters need not.
     hint: str = ""
+    # Files delivered with the reply: privately for private replies, to the channel for public ones.
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def with_hint(self) -> str:

@@ -59,6 +59,8 @@ class Question:
     # points; they are validated leniently and never posted until finished.
     draft: bool = False
     imported_from: str = ""
+    # Questions members suggested (bot/question_source.py): who to credit at the reveal.
+    suggested_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -283,6 +285,8 @@ def _question_from_node(node: Node, name: str, problems: list[Problem], vocabula
     qid = _scalar(fields["id"])
     if qid is None or not ID_PATTERN.match(qid):
         bad("id", f"'{qid}' must be 3-80 characters of lowercase letters, digits and hyphens")
+    elif re.fullmatch(r"ws-\d+", qid):
+        bad("id", f"'{qid}': ids 'ws-' plus a number are kept for questions members suggest; pick another")
     topic = _scalar(fields["topic"])
     if topic not in TOPICS:
         bad("topic", f"unknown topic '{topic}' (known: {', '.join(TOPICS)})")

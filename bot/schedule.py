@@ -28,6 +28,9 @@ class Schedule:
     paused: bool
     next_post_at: datetime | None
     disabled_reason: str | None = None
+    # The monthly champion announcement (bot/services/champions.py): on/off and when it is next due.
+    champion: bool = False
+    champion_next_at: datetime | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -54,6 +57,8 @@ class Schedule:
             paused=bool(row.paused),
             next_post_at=row.next_post_at,
             disabled_reason=row.disabled_reason,
+            champion=bool(getattr(row, "champion", False)),
+            champion_next_at=getattr(row, "champion_next_at", None),
         )
 
     def describe(self) -> str:

@@ -14,6 +14,8 @@
 BASE_POINTS = 10
 STREAK_BONUS = 2
 MAX_STREAK_BONUS = 10
+# Self-checks (bot/services/self_check.py): per key point a member ticks as covered on an on-time answer.
+KEY_POINT_BONUS = 1
 
 
 def points_for_on_time(streak_before: int) -> int:

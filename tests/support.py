@@ -28,6 +28,8 @@ class RecordingPort:
     reveals: list[tuple[ChannelRef, RevealMessage]] = field(default_factory=list)
     private: list[tuple[ChannelRef, str, str]] = field(default_factory=list)
     fail_posts: int = 0
+    announcements: list[tuple[ChannelRef, str]] = field(default_factory=list)
+    fail_announcements: int = 0
 
     async def post_question(self, channel: ChannelRef, post: QuestionPost) -> PostedRef:
         if self.fail_posts:
@@ -44,6 +46,12 @@ class RecordingPort:
 
     async def send_private(self, channel: ChannelRef, member_id: str, text: str) -> None:
         self.private.append((channel, member_id, text))
+
+    async def announce(self, channel: ChannelRef, text: str) -> None:
+        if self.fail_announcements:
+            self.fail_announcements -= 1
+            raise ConnectionError("platform unavailable")
+        self.announcements.append((channel, text))
 
 
 def make_bank(per_topic: int = 2, topics: list[str] | None = None) -> QuestionBank:

@@ -90,15 +90,15 @@ def test_setup_errors_name_the_bad_value(text, message):
 def test_setup_with_a_positional_word_is_refused():
     assert error_of("/qotd setup time=09:00 now") == (
         "/qotd setup takes key=value options, not 'now'. Usage: /qotd setup time=HH:MM tz=ZONE days=SPEC "
-        "reveal=8h|17:00 [mode=thread|private] [topics=a,b] [difficulty=1-2]"
+        "reveal=8h|17:00 [mode=thread|private] [topics=a,b] [difficulty=1-2] [champion=on|off]"
     )
 
 
 def test_unknown_option_key_names_it_and_lists_the_known_ones():
     assert error_of("/qotd setup colour=red") == (
-        "/qotd setup does not take 'colour=' (it takes time, tz, days, reveal, mode, topics, difficulty)"
+        "/qotd setup does not take 'colour=' (it takes time, tz, days, reveal, mode, topics, difficulty, champion)"
     )
-    assert error_of("/qotd leaderboard sort=points") == "/qotd leaderboard does not take 'sort=' (it takes period, metric, page)"
+    assert error_of("/qotd leaderboard sort=points") == "/qotd leaderboard does not take 'sort=' (it takes period, metric, page, season)"
     assert error_of("/qotd post when=now") == "/qotd post does not take 'when=' (it takes no options)"
 
 
@@ -154,10 +154,10 @@ def test_leaderboard_positional_and_key_value_in_any_order(text, period, metric)
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("/qotd leaderboard year", "'year' is not a leaderboard period (week, month, all) or metric (points, answers, streak)"),
-        ("/qotd leaderboard week month", "'month' is not a leaderboard period (week, month, all) or metric (points, answers, streak)"),
-        ("/qotd leaderboard period=week week", "'week' is not a leaderboard period (week, month, all) or metric (points, answers, streak)"),
-        ("/qotd leaderboard period=year", "period 'year' is not one of week, month, all"),
+        ("/qotd leaderboard year", "'year' is not a leaderboard period (week, month, season, all) or metric (points, answers, streak)"),
+        ("/qotd leaderboard week month", "'month' is not a leaderboard period (week, month, season, all) or metric (points, answers, streak)"),
+        ("/qotd leaderboard period=week week", "'week' is not a leaderboard period (week, month, season, all) or metric (points, answers, streak)"),
+        ("/qotd leaderboard period=year", "period 'year' is not one of week, month, season, all"),
         ("/qotd leaderboard metric=karma", "metric 'karma' is not one of points, answers, streak"),
     ],
 )

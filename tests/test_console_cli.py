@@ -341,14 +341,17 @@ def test_a_full_simulated_week(tmp_path, db, bank):
     for line in ("bob: bob monday", "alice: alice tuesday", "bob: bob friday", "alice: alice monday again"):
         assert f"  ↳ [thread] {line}" in out
     assert [line for line in private_lines(out, "alice") if line.startswith("Answer recorded")] == [
-        f"Answer recorded for question #{n}. Your streak is {n}." for n in range(1, 7)
+        f"Answer recorded for question #{n}. Your streak is {n}."
+        + (" You earned a streak freeze (it keeps your streak if you miss a day)." if n == 5 else "")
+        for n in range(1, 7)
     ]
     assert [line for line in private_lines(out, "bob") if line.startswith("Answer recorded")] == [
         "Answer recorded for question #1. Your streak is 1.",
         "Answer recorded for question #3. Your streak is 1.",
         "Answer recorded for question #4. Your streak is 2.",
         "Answer recorded for question #5. Your streak is 3.",
-        "Answer recorded for question #6. Your streak is 4.",  # Fri then Mon: the weekend did not break it
+        # Fri then Mon: the weekend did not break it; his fifth on-time answer earns a freeze.
+        "Answer recorded for question #6. Your streak is 4. You earned a streak freeze (it keeps your streak if you miss a day).",
     ]
 
     streaks = streak_lines(out)

@@ -39,7 +39,9 @@ from tests.support import REPO, make_bank
 
 EPHEMERAL = 64
 ANSWER_FIELD = "qotd:answer-text"
-SUBCOMMANDS = {"setup", "post", "reveal", "pause", "resume", "skip", "status", "leaderboard", "streak", "quiz", "help"}
+SUBCOMMANDS = {"setup", "post", "reveal", "pause", "resume", "skip", "status", "leaderboard", "streak", "quiz", "help"} | {"report", "export", "forget-me"}  # tests/test_member_data_discord.py
+SUBCOMMANDS |= {"check"}  # self-checks against key points (tests/test_self_check_discord.py)
+SUBCOMMANDS |= {"suggest", "admin"}  # suggestions and /qotd admin ACTION (tests/test_discord_suggestions.py)
 SETUP = {"time": "09:00", "tz": "Europe/Berlin", "days": "mon-fri", "reveal": "8h"}
 
 
@@ -211,18 +213,18 @@ async def test_qotd_group_with_typed_options_is_synced_to_the_test_guild(bot: Bo
     assert qotd["name"] == "qotd" and qotd["type"] == 1
     subs = {o["name"]: o for o in qotd["options"]}
     assert set(subs) == SUBCOMMANDS
-    assert all(o["type"] == 1 for o in subs.values())
+    assert all(o["type"] == (2 if o["name"] == "admin" else 1) for o in subs.values())  # admin: a group
 
     def options(sub: str) -> dict[str, dict]:
         return {o["name"]: o for o in subs[sub].get("options", [])}
 
     setup = options("setup")
-    assert set(setup) == {"time", "tz", "days", "reveal", "mode", "topics", "difficulty"}
+    assert set(setup) == {"time", "tz", "days", "reveal", "mode", "topics", "difficulty", "champion"}
     assert all(o["type"] == 3 and not o.get("required") for o in setup.values())
     assert setup["tz"]["autocomplete"] and setup["topics"]["autocomplete"]
     assert {c["value"] for c in setup["mode"]["choices"]} == {"thread", "private"}
     board = options("leaderboard")
-    assert {c["value"] for c in board["period"]["choices"]} == {"week", "month", "all"}
+    assert {c["value"] for c in board["period"]["choices"]} == {"week", "month", "season", "all"}
     assert {c["value"] for c in board["metric"]["choices"]} == {"points", "answers", "streak"}
     assert options("streak")["member"]["type"] == 6  # a user picker
     assert options("quiz")["topic"]["autocomplete"]
@@ -544,7 +546,7 @@ async def test_leaderboard_is_paginated_with_buttons(bot: Bot):
     board = result_message(fake, record)
     assert "page 1 of 2" in text_of(board) and "member-00" in text_of(board) and "member-09" in text_of(board)
     assert "member-10" not in text_of(board)
-    assert "zed — 10  ← you" in text_of(board)  # the asker's own line, below the page
+    assert "… you are #1 with 10 points (tied)" in text_of(board)  # the asker's own line, below the page
     assert "/qotd leaderboard" not in text_of(board)  # the buttons replace the text hint
     previous, following = buttons(board)
     assert previous["label"].endswith("Previous") and previous["disabled"] is True
@@ -601,7 +603,7 @@ async def test_quiz_is_ephemeral_with_show_answer_then_self_grade_buttons(bot: B
     quiz = fake.message(quiz["id"])
     assert quiz["flags"] & EPHEMERAL
     assert "about databases?" in text_of(quiz) and "Reference answer for databases-" in text_of(quiz)
-    assert [b["label"] for b in buttons(quiz)] == ["Again", "Hard", "Good", "Easy"]
+    assert [b["label"] for b in buttons(quiz)] == ["Again", "Hard", "Good", "Easy", "Tick key points"]
 
     good = next(b for b in buttons(quiz) if b["label"] == "Good")
     await interact(fake, fake.button_click(good["custom_id"], quiz, fake.member))

@@ -129,7 +129,7 @@ async def test_leaderboard_pages_and_always_shows_your_rank(app, clock):
     lines = first.text.splitlines()
     assert lines[0] == "Leaderboard — points, all time — page 1 of 3"
     assert lines[1].strip() == "1. m00 — 22" and lines[6].strip() == "6. m05 — 10"
-    assert lines[-1].strip() == "6. m22 — 10  ← you"  # tied with everyone else on 10, shown below the page
+    assert lines[-1] == "… you are #6 with 10 points (tied)"  # tied with everyone else on 10, shown below the page
     assert first.hint == "More: /qotd leaderboard all points 2"
     assert first.data == {"period": "all", "metric": "points", "page": 1, "pages": 3}
     third = await app.handle_text(CHANNEL, last, "/qotd leaderboard page=9")

@@ -52,10 +52,13 @@ class ConsolePort:
         self.say(f"Reveal · question #{reveal.seq} · {self.clock.now():%a %d %b %H:%M} UTC")
         self.say("Reference answer:")
         self.say(_indent(reveal.answer))
+        if reveal.credit:
+            self.say(f"  ({reveal.credit})")
         if reveal.key_points:
             self.say("Key points:")
             for point in reveal.key_points:
                 self.say(f"  • {point}")
+            self.say("Which did your answer cover? /qotd check shows them numbered; /qotd check points=1,3 ticks them.")
         if reveal.private_answers:
             self.say("Answers:")
             for name, text in reveal.private_answers:
@@ -73,6 +76,9 @@ class ConsolePort:
 
     async def send_private(self, channel: ChannelRef, member_id: str, text: str) -> None:
         self.say(f"  (only {member_id} sees this) {text}")
+
+    async def announce(self, channel: ChannelRef, text: str) -> None:
+        self.say(f"#{channel.channel_id} · {text}")
 
 
 def _indent(text: str) -> str:

@@ -118,6 +118,10 @@ class ConsoleSession:
             self.port.say(f"  ({who}) " + reply.with_hint.replace("\n", "\n  "))
         else:
             self.port.say(reply.with_hint)
+        if reply.attachments:
+            from adapters.console.files import describe, save_attachments
+
+            self.port.say(describe(save_attachments(self.app.ctx.settings.data_dir, reply.attachments)))
 
 
 async def run_console(

@@ -12,6 +12,9 @@ from adapters.discord.commands import QotdGroup
 from adapters.discord.interactions import PLATFORM, SOMETHING_WENT_WRONG, channel_ref, send_error
 from adapters.discord.port import DiscordPort
 from adapters.discord.views import ANSWER_MODAL, DYNAMIC_ITEMS, submit_answer_modal
+from adapters.discord.self_check_views import SELF_CHECK_ITEMS
+from adapters.discord.member_data_views import MEMBER_DATA_ITEMS
+from adapters.discord.suggestion_views import SUGGESTION_ITEMS, on_suggestion_modal
 from bot.bootstrap import Qotd
 from bot.ports import Member
 from bot.services.answering import AnswerSubmitted
@@ -66,7 +69,9 @@ class QotdDiscordClient(discord.AutoShardedClient):
         qotd.connect(PLATFORM, self.port)
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.add_dynamic_items(*DYNAMIC_ITEMS, *SUGGESTION_ITEMS)
+        self.add_dynamic_items(*SELF_CHECK_ITEMS)
+        self.add_dynamic_items(*MEMBER_DATA_ITEMS)
         try:
             if self.test_guild_id:
                 guild = discord.Object(self.test_guild_id)
@@ -97,6 +102,9 @@ class QotdDiscordClient(discord.AutoShardedClient):
         match = ANSWER_MODAL.fullmatch(str((interaction.data or {}).get("custom_id", "")))
         if match:
             await submit_answer_modal(interaction, int(match["post_id"]))
+            return
+        if await on_suggestion_modal(interaction):  # the suggestion, edit and reject forms
+            return
 
     def _is_question_thread(self, channel: object) -> bool:
         """The bot opens threads only for questions, so a thread it owns is a question's thread."""

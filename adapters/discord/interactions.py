@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
+from dataclasses import replace
 
 import discord
 
 from adapters.discord import limits
+from adapters.discord.files import attachment_files
 from adapters.discord.rendering import reply_embed
 from bot.bootstrap import error_reply
 from bot.errors import QotdError
@@ -96,20 +98,24 @@ async def finish(
     follow-up message with its own visibility and the placeholder is removed.
     """
     public = reply.ok and not reply.private
+    # A reply's files (exports, charts) go with it, so they are private exactly when the reply is.
+    files, too_large = attachment_files(reply, getattr(interaction, "filesize_limit", None))
+    if too_large:
+        reply = replace(reply, text=f"{reply.text}\n\n{too_large}")
     embed = reply_embed(reply, title)
     kwargs: dict = {"embed": embed, "allowed_mentions": NO_PINGS}
     if view is not None:
         kwargs["view"] = view
     if not interaction.response.is_done():
-        await interaction.response.send_message(ephemeral=not public, **kwargs)
+        await interaction.response.send_message(ephemeral=not public, **kwargs, **({"files": files} if files else {}))
         return
     deferred_ephemeral = interaction.extras.get(DEFERRED_EPHEMERAL, True)
     if deferred_ephemeral == (not public):
-        await interaction.edit_original_response(**kwargs)
+        await interaction.edit_original_response(**kwargs, **({"attachments": files} if files else {}))
         return
     # Edit first: a follow-up sent straight after a deferral would only replace the thinking message.
     await interaction.edit_original_response(content="Done." if public else "…", allowed_mentions=NO_PINGS)
-    await interaction.followup.send(ephemeral=not public, **kwargs)
+    await interaction.followup.send(ephemeral=not public, **kwargs, **({"files": files} if files else {}))
     try:
         await interaction.delete_original_response()
     except discord.HTTPException as exc:

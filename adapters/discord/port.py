@@ -16,6 +16,7 @@ import discord
 from adapters.discord import limits
 from adapters.discord.rate_limit_metrics import count_rate_limits
 from adapters.discord.rendering import closed_embed, echo_message, question_embed, reveal_embeds, thread_name
+from adapters.discord.self_check_views import check_answer_view
 from adapters.discord.views import answer_view
 from bot import metrics
 from bot.ports import AnswerEcho, ChannelRef, ChannelUnavailable, PostedRef, QuestionPost, RevealMessage
@@ -104,7 +105,9 @@ class DiscordPort:
             for index, embeds in enumerate(limits.pack(reveal_embeds(reveal))):
                 # A reveal retried (by discord.py, or by the core after a crash) repeats the same nonces.
                 nonce = f"qotd-r{reveal.post_id}-{index}"  # nonces: at most 25 characters
-                await target.send(embeds=embeds, nonce=nonce, allowed_mentions=NO_PINGS)
+                # The first message holds the key points: members check their answer against them there.
+                view = check_answer_view(reveal.post_id) if index == 0 and reveal.key_points else None
+                await target.send(embeds=embeds, nonce=nonce, allowed_mentions=NO_PINGS, view=view)
         except (discord.NotFound, discord.Forbidden) as exc:
             raise unavailable(exc, "post the reveal") from None
         await self._close_original(channel, where)
@@ -131,3 +134,11 @@ class DiscordPort:
         user = self.client.get_user(int(member_id)) or await self.client.fetch_user(int(member_id))
         for chunk in limits.split(text):
             await user.send(chunk, allowed_mentions=NO_PINGS)
+
+    async def announce(self, channel: ChannelRef, text: str) -> None:
+        """A short message in the channel itself (the monthly champion); names in it never ping anyone."""
+        target = await self._channel(channel.channel_id)
+        try:
+            await target.send(limits.fit(discord.utils.escape_markdown(text), limits.MESSAGE), allowed_mentions=NO_PINGS)
+        except (discord.NotFound, discord.Forbidden) as exc:
+            raise unavailable(exc, "post") from None

@@ -83,6 +83,8 @@ def reveal_embeds(reveal: RevealMessage) -> list[discord.Embed]:
         description=limits.fit(reveal.answer, limits.EMBED_DESCRIPTION),
         colour=REVEAL_COLOUR,
     )
+    if reveal.credit:  # footers show plain text: no markdown, no pings
+        main.set_footer(text=limits.fit(reveal.credit, limits.EMBED_FOOTER))
     details = discord.Embed(colour=REVEAL_COLOUR)
     if reveal.key_points:
         points = "\n".join(f"• {p}" for p in reveal.key_points)

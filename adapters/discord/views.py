@@ -2,7 +2,7 @@
 
 Every button's custom_id carries its state (`qotd:answer:<post id>`,
 `qotd:quiz:show:<attempt>`, `qotd:quiz:grade:<attempt>:<grade>`,
-`qotd:lb:<period>:<metric>:<page>`), and the classes below are registered as
+`qotd:lb:<period>:<metric>:<page>`, the period `season.<season id>` for a season's board), and the classes below are registered as
 dynamic items at start-up, so buttons keep working after a restart.
 
 The answer modal is stateless in the same way: it is never kept in discord.py's
@@ -30,6 +30,7 @@ from adapters.discord.interactions import (
     run_core,
 )
 from adapters.discord.rendering import reply_embed
+from adapters.discord.self_check_views import TickKeyPointsButton
 from bot.commands import GRADES, Leaderboard, Quiz
 from bot.ports import Member, Reply
 from bot.services.answering import AnswerSubmitted
@@ -184,24 +185,33 @@ class QuizGradeButton(
 
 class LeaderboardPageButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"qotd:lb:(?P<period>week|month|all):(?P<metric>points|answers|streak):(?P<page>\d+)(?::(?P<tag>\w+))?",
+    template=(
+        r"qotd:lb:(?P<period>week|month|season|all)(?:\.(?P<season>\d+))?"
+        r":(?P<metric>points|answers|streak):(?P<page>\d+)(?::(?P<tag>\w+))?"
+    ),
 ):
-    def __init__(self, period: str, metric: str, page: int, label: str = "", disabled: bool = False, tag: str = "") -> None:
+    def __init__(
+        self, period: str, metric: str, page: int, label: str = "", disabled: bool = False, tag: str = "",
+        season_id: int | None = None,
+    ) -> None:
         # Previous and Next can point at the same page (on the first or last one); a tag keeps ids unique.
         suffix = f":{tag}" if tag else ""
+        # A season's board names its season by id, so its pages stay that season's even after it ends.
+        which = f"{period}.{season_id}" if season_id is not None else period
         super().__init__(
             discord.ui.Button(
                 label=label or f"Page {page}",
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"qotd:lb:{period}:{metric}:{page}{suffix}",
+                custom_id=f"qotd:lb:{which}:{metric}:{page}{suffix}",
                 disabled=disabled,
             )
         )
-        self.period, self.metric, self.page = period, metric, page
+        self.period, self.metric, self.page, self.season_id = period, metric, page, season_id
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match: re.Match[str]):  # noqa: ARG003
-        return cls(match["period"], match["metric"], int(match["page"]), tag=match["tag"] or "")
+        season_id = int(match["season"]) if match["season"] else None
+        return cls(match["period"], match["metric"], int(match["page"]), tag=match["tag"] or "", season_id=season_id)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await defer_update(interaction)
@@ -209,7 +219,7 @@ class LeaderboardPageButton(
             _qotd(interaction).handle(
                 interaction_channel(interaction),
                 _viewer(interaction),
-                Leaderboard(period=self.period, metric=self.metric, page=self.page),
+                Leaderboard(period=self.period, metric=self.metric, page=self.page, season_id=self.season_id),
             ),
             "paging the leaderboard",
         )
@@ -242,6 +252,7 @@ def grade_view(attempt: int, chosen: str | None = None) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for grade in GRADES:
         view.add_item(QuizGradeButton(attempt, grade, chosen=grade == chosen))
+    view.add_item(TickKeyPointsButton(attempt))  # on its own row: tick the key points the answer covered
     return view
 
 
@@ -250,9 +261,14 @@ def leaderboard_view(data: dict) -> discord.ui.View | None:
     if pages <= 1:
         return None
     page, period, metric = int(data["page"]), data["period"], data["metric"]
+    season_id = data.get("season_id")
     view = discord.ui.View(timeout=None)
-    view.add_item(LeaderboardPageButton(period, metric, max(page - 1, 1), "◀ Previous", disabled=page <= 1, tag="prev"))
-    view.add_item(LeaderboardPageButton(period, metric, min(page + 1, pages), "Next ▶", disabled=page >= pages, tag="next"))
+    view.add_item(
+        LeaderboardPageButton(period, metric, max(page - 1, 1), "◀ Previous", disabled=page <= 1, tag="prev", season_id=season_id)
+    )
+    view.add_item(
+        LeaderboardPageButton(period, metric, min(page + 1, pages), "Next ▶", disabled=page >= pages, tag="next", season_id=season_id)
+    )
     return view
 
 

@@ -23,11 +23,14 @@ from adapters.slack.installations import (
 )
 from adapters.slack.leaderboard_actions import register_leaderboard_actions
 from adapters.slack.listener_support import PLATFORM, SlackContext, log
+from adapters.slack.member_data_actions import register_member_data_actions
 from adapters.slack.members import MemberDirectory
 from adapters.slack.port import SlackPort
 from adapters.slack.quiz_actions import register_quiz_actions
+from adapters.slack.self_check_actions import register_self_check_actions
 from adapters.slack.settings import OAUTH, SlackSettings
 from adapters.slack.setup_modal import register_setup_modal
+from adapters.slack.suggestion_actions import register_suggestion_actions
 from bot.bootstrap import Qotd
 
 
@@ -60,4 +63,7 @@ def build_slack_app(qotd: Qotd, settings: SlackSettings, *, clients: WorkspaceCl
     register_leaderboard_actions(bolt, ctx)
     register_app_home(bolt, ctx)
     register_setup_modal(bolt, ctx)
+    register_self_check_actions(bolt, ctx)
+    register_suggestion_actions(bolt, ctx)
+    register_member_data_actions(bolt, ctx)
     return bolt

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from adapters.slack.self_check_blocks import check_actions, tick_section
 from bot.ports import AnswerEcho, QuestionPost, Reply, RevealMessage
 from bot.topics import DIFFICULTY_LABELS
 
@@ -124,12 +125,16 @@ def closed_blocks(reveal: RevealMessage) -> tuple[str, list[dict]]:
 
 def reveal_blocks(reveal: RevealMessage) -> tuple[str, list[dict]]:
     blocks = sections(f"*Reference answer · question #{reveal.seq}*\n{escape(reveal.answer)}")
+    if reveal.credit:
+        blocks.append(context(escape(reveal.credit)))
     if reveal.key_points:
         blocks += sections("*Key points*\n" + "\n".join(f"• {escape(p)}" for p in reveal.key_points))
     if reveal.follow_ups:
         blocks += sections("*To think about next*\n" + "\n".join(f"– {escape(f)}" for f in reveal.follow_ups))
     names = ", ".join(escape(n) for n in reveal.answered_on_time) or "Nobody answered this one on time."
     blocks += sections(f"*Answered on time ({len(reveal.answered_on_time)})*\n{names}")
+    if reveal.key_points:  # members tick the key points their answer covered (self_check_actions.py)
+        blocks.append(check_actions("post", reveal.post_id))
     if reveal.private_answers:
         blocks.append({"type": "divider"})
         blocks += sections("*Everyone's answers*")
@@ -157,7 +162,8 @@ def reply_blocks(reply: Reply, viewer: str | None = None) -> tuple[str, list[dic
     blocks = sections(text)
     if actions is None:
         return fit(text, FALLBACK_TEXT), blocks[:MAX_BLOCKS]
-    return fit(text, FALLBACK_TEXT), [*blocks[: MAX_BLOCKS - 1], actions]
+    tick = practice_tick(reply)
+    return fit(text, FALLBACK_TEXT), [*blocks[: MAX_BLOCKS - 1 - len(tick)], *tick, actions]
 
 
 # ---- buttons that carry their own state (they keep working after a restart) ------------------------
@@ -172,6 +178,7 @@ QUIZ_ANSWER_BLOCK = "qotd_quiz_answer"  # the reference answer's sections, "qotd
 QUIZ_RESULT_BLOCK = "qotd_quiz_result"  # the grade confirmation's sections, "qotd_quiz_result:<n>"
 LEADERBOARD_BLOCK = "qotd_lb_nav"  # block id "qotd_lb_nav:<member id of whoever asked>"
 LEADERBOARD_PAGE_ACTION = "qotd_lb_page"  # "qotd_lb_page:prev" / ":next"; value "<period>:<metric>:<page>"
+# (a season's board: period "season.<season id>")
 GRADE_LABELS = {"again": "Again", "hard": "Hard", "good": "Good", "easy": "Easy"}
 
 
@@ -215,6 +222,8 @@ def leaderboard_actions(data: dict, viewer: str | None = None) -> dict | None:
         return None
     if pages <= 1:
         return None
+    if data.get("season_id") is not None:  # a season's board keeps its season: "season.<id>"
+        period = f"{period}.{int(data['season_id'])}"
     elements = []
     if page > 1:
         elements.append(button("◀ Previous", f"{LEADERBOARD_PAGE_ACTION}:prev", f"{period}:{metric}:{page - 1}"))
@@ -237,7 +246,38 @@ def reply_actions(reply: Reply, viewer: str | None = None) -> dict | None:
         return quiz_show_actions(attempt, data.get("question_id"))
     if "pages" in data and "period" in data:
         return leaderboard_actions(data, viewer)
+    if data.get("check") in ("post", "quiz") and data.get("key_points") and data.get("answered") is not False:
+        target = data.get("post_id") if data["check"] == "post" else data.get("check_attempt")
+        if isinstance(target, int):  # /qotd check: the checkbox form instead of typing numbers
+            return check_actions(str(data["check"]), target, "Tick key points")
+    if isinstance(data.get("forget_code"), str):  # /qotd forget-me: confirm with a button (member_data_actions.py)
+        return forget_actions(data["forget_code"])
     return None
+
+
+FORGET_ACTION = "qotd_forget_confirm"  # value: the member's confirmation code
+
+
+def forget_actions(code: str) -> dict:
+    """/qotd forget-me's "Delete my data" button, with Slack's own are-you-sure dialog on top."""
+    element = button("Delete my data", FORGET_ACTION, code, "danger")
+    element["confirm"] = {
+        "title": {"type": "plain_text", "text": "Delete your data?"},
+        "text": {"type": "mrkdwn", "text": "Everything qotd keeps about you in this workspace goes, for good."},
+        "confirm": {"type": "plain_text", "text": "Delete"},
+        "deny": {"type": "plain_text", "text": "Keep it"},
+        "style": "danger",
+    }
+    return actions_block("qotd_forget", element)
+
+
+def practice_tick(reply: Reply) -> list[dict]:
+    """Beside a practice answer's grade buttons: "Tick key points" (self-checks), in its own section."""
+    data = reply.data or {}
+    attempt = data.get("quiz_attempt")
+    if reply.ok and isinstance(attempt, int) and "grades" in data:
+        return [tick_section(attempt, f"{QUIZ_ANSWER_BLOCK}:tick")]
+    return []
 
 
 def channel_mention(channel_id: str) -> str:

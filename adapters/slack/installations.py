@@ -52,9 +52,13 @@ UTC = timezone.utc
 #   groups:history     ... and in private channels the app was invited to
 #   users:read         members' names and whether they are workspace admins
 #   usergroups:read    SLACK_ADMIN_GROUP: members of an admin user group
+#   files:write        /qotd export's JSON and CSV files, the team report's chart
+#   im:write           a direct message with a member, for files only they should see (their exports)
 # Not chat:write.public: the app must be a member of the channel anyway to see the answers in its
 # threads, so posting into a channel it was not invited to would only collect answers it never sees.
-BOT_SCOPES = ("commands", "chat:write", "channels:history", "groups:history", "users:read", "usergroups:read")
+BOT_SCOPES = (
+    "commands", "chat:write", "channels:history", "groups:history", "users:read", "usergroups:read", "files:write", "im:write",
+)
 REMOVED = "the app was removed from the workspace"
 # Shown (ephemerally) to anyone using the app in a workspace with no installation in our database.
 NOT_INSTALLED = (

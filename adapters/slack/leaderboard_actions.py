@@ -1,6 +1,7 @@
 """◀ / ▶ on a leaderboard with more than one page: the clicked message is replaced with that page.
 
-A button's value is `<period>:<metric>:<page>`, read back through the core's own command builder.
+A button's value is `<period>:<metric>:<page>`, read back through the core's own command builder; a
+season's board has the period `season.<season id>`, so its pages stay that season's.
 The buttons' block id names whoever asked for the leaderboard (`qotd_lb_nav:<member id>`), so the
 page keeps marking *their* row while anyone in the channel turns the pages.
 """
@@ -8,6 +9,7 @@ page keeps marking *their* row while anyone in the channel turns the pages.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from slack_bolt.async_app import AsyncApp
 
@@ -46,11 +48,16 @@ def register_leaderboard_actions(bolt: AsyncApp, ctx: SlackContext) -> None:
 def page_command(value: str) -> Leaderboard | None:
     period, _, rest = value.partition(":")
     metric, _, page = rest.partition(":")
+    period, dot, season = period.partition(".")
+    if dot and (period != "season" or not season.isdigit()):
+        return None
     try:
         command = build_command("leaderboard", [], {"period": period, "metric": metric, "page": page})
     except InvalidInput:
         return None
-    return command if isinstance(command, Leaderboard) else None
+    if not isinstance(command, Leaderboard):
+        return None
+    return replace(command, season_id=int(season)) if dot else command
 
 
 def asked_by(action: dict) -> str | None:

@@ -100,3 +100,8 @@ class SlackPort:
             if problem is not None:
                 raise problem from None
             raise
+
+    async def announce(self, channel: ChannelRef, text: str) -> None:
+        """A short message in the channel itself (the monthly champion), escaped so names cannot notify anyone."""
+        escaped = escape(text)
+        await self._post(channel, text=fit(escaped, 3000), blocks=sections(escaped)[:50])

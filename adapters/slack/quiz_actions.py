@@ -28,6 +28,7 @@ from adapters.slack.blocks import (
     escape,
     fit,
     quiz_grade_actions,
+    practice_tick,
     reply_blocks,
     sections,
     tagged_sections,
@@ -58,6 +59,7 @@ def register_quiz_actions(bolt: AsyncApp, ctx: SlackContext) -> None:
         question_id = block_question(action)
         kept = kept_blocks(body, (QUIZ_ANSWER_BLOCK, QUIZ_RESULT_BLOCK)) or bank_question(ctx, question_id)
         answer = tagged_sections(escape(reply.text), QUIZ_ANSWER_BLOCK)
+        answer += practice_tick(reply)  # "Tick key points" (self_check_actions.py)
         blocks = assemble(kept, answer, quiz_grade_actions(attempt, question_id))
         await respond(text=fit(escape(reply.text), FALLBACK_TEXT), blocks=blocks, replace_original=True)
 

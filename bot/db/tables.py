@@ -143,6 +143,8 @@ member_stats = Table(
     Column("late_answers", Integer, nullable=False, server_default="0"),
     Column("points", Integer, nullable=False, server_default="0"),
     Column("last_answered_at", UTCDateTime, nullable=True),
+    # Streak freezes held (migration 0006): earned by on-time answers, used by a missed scheduled question.
+    Column("freezes", Integer, nullable=False, server_default="0"),
     PrimaryKeyConstraint("platform", "workspace_id", "channel_id", "member_id"),
 )
 
@@ -173,11 +175,212 @@ quiz_attempts = Table(
 slack_installations, slack_oauth_states = define_adapter_tables(metadata)
 
 # ---- spaced repetition (migration 0004) -------------------------------------------------------------
+# Each member's review schedule per practice question (bot/spaced_repetition.py), per workspace, not per
+# channel, and the log of every review: self-grades from /qotd quiz and daily questions answered on time.
+from sqlalchemy import Float  # noqa: E402  (kept with the tables that use it)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    *_scope(),
+    Column("member_id", String(64), nullable=False),
+    Column("question_id", String(80), nullable=False),
+    Column("topic", String(40), nullable=False),
+    Column("repetitions", Integer, nullable=False, server_default="0"),
+    Column("ease", Float, nullable=False),
+    Column("interval_days", Integer, nullable=False, server_default="0"),
+    Column("lapses", Integer, nullable=False, server_default="0"),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("last_reviewed_at", UTCDateTime, nullable=True),
+    Column("last_grade", String(8), nullable=True),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("platform", "workspace_id", "member_id", "question_id"),
+    Index(None, "platform", "workspace_id", "member_id", "due_at"),
+)
+
+review_log = Table(
+    "review_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *_scope(),
+    Column("member_id", String(64), nullable=False),
+    Column("question_id", String(80), nullable=False),
+    Column("topic", String(40), nullable=False),
+    Column("source", String(8), nullable=False),  # quiz | daily
+    Column("grade", String(8), nullable=False),  # again | hard | good | easy; "seen" for a daily answer
+    Column("reviewed_at", UTCDateTime, nullable=False),
+    # A quiz grade belongs to one attempt (grading it again replaces it); a daily answer to one post.
+    Column("attempt_id", Integer, ForeignKey("quiz_attempts.id", ondelete="CASCADE"), nullable=True),
+    Column("post_id", Integer, ForeignKey("posts.id", ondelete="SET NULL"), nullable=True),
+    Column("due_at", UTCDateTime, nullable=True),  # when the question is due next after this review
+    # The schedule before this review (all NULL for a question seen for the first time), so a changed
+    # grade is applied to the same starting point instead of on top of the first one.
+    Column("before_repetitions", Integer, nullable=True),
+    Column("before_ease", Float, nullable=True),
+    Column("before_interval_days", Integer, nullable=True),
+    Column("before_lapses", Integer, nullable=True),
+    Column("before_due_at", UTCDateTime, nullable=True),
+    Column("before_reviewed_at", UTCDateTime, nullable=True),
+    Column("before_grade", String(8), nullable=True),
+    UniqueConstraint("attempt_id"),
+    UniqueConstraint("post_id", "member_id"),
+    Index(None, "platform", "workspace_id", "member_id", "reviewed_at"),
+)
+
 
 # ---- key-point self-checks (migration 0005) ---------------------------------------------------------
 
+# Which key points a member says their answer covered: a daily answer (after the reveal) or a practice
+# attempt (after Show answer); exactly one of answer_id / quiz_attempt_id is set. Numbers are 1-based,
+# comma-separated ("1,3"). `guessed` is the automatic first guess from the answer text; `ticked` stays
+# NULL until the member ticks, and then wins. `bonus_points` is what the ticks added to the answer's
+# `points` (on-time daily answers only), so a new tick moves only the difference.
+key_point_checks = Table(
+    "key_point_checks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *_scope(),
+    Column("member_id", String(64), nullable=False),
+    Column("answer_id", Integer, ForeignKey("answers.id", ondelete="CASCADE"), nullable=True),
+    Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), nullable=True),
+    Column("quiz_attempt_id", Integer, ForeignKey("quiz_attempts.id", ondelete="CASCADE"), nullable=True),
+    Column("question_id", String(80), nullable=False),
+    Column("guessed", String(100), nullable=True),
+    Column("ticked", String(100), nullable=True),
+    Column("bonus_points", Integer, nullable=False, server_default="0"),
+    Column("checked_at", UTCDateTime, nullable=False),
+    UniqueConstraint("answer_id"),
+    UniqueConstraint("quiz_attempt_id"),
+    Index(None, "post_id"),
+)
+
 # ---- streak freezes and the admin audit log (migration 0006) -----------------------------------------
+
+# Every freeze a member earned (kind "earned": the on-time answer that earned it) or used (kind "used": the
+# scheduled question they missed while it kept their streak). member_history replays these rows.
+streak_freezes = Table(
+    "streak_freezes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *_scope(),
+    Column("channel_id", String(64), nullable=False),
+    Column("member_id", String(64), nullable=False),
+    Column("kind", String(8), nullable=False),  # earned | used
+    Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    # The earning answer; withdrawing that answer deletes the freeze it earned.
+    Column("answer_id", Integer, ForeignKey("answers.id", ondelete="CASCADE"), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("post_id", "member_id", "kind"),
+    Index(None, "platform", "workspace_id", "channel_id", "member_id"),
+    Index(None, "answer_id"),
+)
+
+# What admins changed by hand, newest last. `action` names the change ("streak", ...); `before`/`after` are
+# shown as written. Streak rows are replayed by member_history (the streak becomes `after` at `created_at`).
+admin_audit = Table(
+    "admin_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *_scope(),
+    Column("channel_id", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("actor_id", String(64), nullable=False),
+    Column("actor_name", String(100), nullable=False),
+    Column("member_id", String(64), nullable=True),
+    Column("member_name", String(100), nullable=True),
+    Column("before", String(200), nullable=True),
+    Column("after", String(200), nullable=True),
+    Column("reason", String(300), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "platform", "workspace_id", "channel_id", "created_at"),
+    Index(None, "platform", "workspace_id", "channel_id", "member_id"),
+)
 
 # ---- seasons (migration 0007) -------------------------------------------------------------------------
 
+# Named leaderboard seasons, one workspace at a time. `open_flag` is 1 while a season runs and NULL once
+# it has ended: the unique (platform, workspace_id, open_flag) allows one open season per workspace
+# (NULLs never collide), on SQLite and PostgreSQL alike.
+seasons = Table(
+    "seasons",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *_scope(),
+    Column("name", String(60), nullable=False),
+    Column("name_key", String(60), nullable=False),  # lower-cased name: names are unique per workspace
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),
+    Column("open_flag", SmallInteger, nullable=True),
+    Column("started_by", String(64), nullable=False),
+    Column("ended_by", String(64), nullable=True),
+    UniqueConstraint("platform", "workspace_id", "name_key"),
+    UniqueConstraint("platform", "workspace_id", "open_flag"),
+)
+
+# The monthly champion announcement, opt-in per channel (`/qotd setup champion=on`). While it is on,
+# `champion_next_at` holds the next local start of a month; the scheduler finds due channels by its index.
+schedules.append_column(Column("champion", Boolean, nullable=False, server_default="0"))
+schedules.append_column(Column("champion_next_at", UTCDateTime, nullable=True))
+Index("ix_schedules_champion_next_at", schedules.c.champion_next_at)
+
+# One row per channel and month, claimed with INSERT ... ON CONFLICT DO NOTHING before announcing,
+# so a month's champion is announced once however many instances tick or restart.
+champion_announcements = Table(
+    "champion_announcements",
+    metadata,
+    *_scope(),
+    Column("channel_id", String(64), nullable=False),
+    Column("month", String(7), nullable=False),  # "2026-11", in the channel's time zone
+    Column("status", String(10), nullable=False),  # claimed | announced | nobody | skipped
+    Column("claim_token", String(32), nullable=True),
+    Column("claimed_at", UTCDateTime, nullable=True),
+    Column("due_at", UTCDateTime, nullable=False),  # the local start of the following month
+    Column("expires_at", UTCDateTime, nullable=False),  # a stale claim is not retried after this
+    Column("announced_at", UTCDateTime, nullable=True),
+    Column("winners", String(400), nullable=True),
+    PrimaryKeyConstraint("platform", "workspace_id", "channel_id", "month"),
+    Index(None, "status", "claimed_at"),
+)
+
+
 # ---- suggestions and workspace topic settings (migration 0008) ---------------------------------------
+
+# Members' suggested questions and their moderation. An approved suggestion is a question of its
+# workspace only, known to the rotation, reveals and quizzes as "ws-<id>" (see bot/question_source.py).
+suggestions = Table(
+    "suggestions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *_scope(),
+    # Where the member suggested it: they are told the outcome there.
+    Column("channel_id", String(64), nullable=False),
+    Column("member_id", String(64), nullable=False),
+    Column("member_name", String(100), nullable=False),
+    Column("status", String(10), nullable=False),  # pending | approved | rejected
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("key_points", Text, nullable=False),  # a JSON list of strings
+    Column("topic", String(40), nullable=False),
+    Column("difficulty", SmallInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    # Set when an admin changed the text before deciding.
+    Column("edited_by", String(64), nullable=True),
+    Column("edited_at", UTCDateTime, nullable=True),
+    Column("reviewed_by", String(64), nullable=True),
+    Column("reviewer_name", String(100), nullable=True),
+    Column("reviewed_at", UTCDateTime, nullable=True),
+    Column("reason", String(300), nullable=True),  # why it was rejected
+    Index(None, "platform", "workspace_id", "status", "id"),
+    Index(None, "platform", "workspace_id", "member_id", "status"),
+)
+
+# Built-in bank topics a workspace turned off (one row per topic); its own approved suggestions stay.
+disabled_topics = Table(
+    "disabled_topics",
+    metadata,
+    *_scope(),
+    Column("topic", String(40), nullable=False),
+    Column("disabled_by", String(64), nullable=False),
+    Column("disabled_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("platform", "workspace_id", "topic"),
+)

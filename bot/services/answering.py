@@ -15,6 +15,8 @@ from bot.db.tables import answer_edits, answers, member_stats, posts
 from bot.errors import InvalidInput, NotFound
 from bot.ports import AnswerEcho, ChannelRef, Member, PostedRef, Reply
 from bot.scoring import points_for_on_time
+from bot.services.streak_freezes import record_on_time_answer
+from bot.services.spaced_review import record_daily_answer
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +66,12 @@ async def submit_answer(ctx: Context, event: AnswerSubmitted) -> Reply:
         if existing is not None:
             await _record_edit(conn, channel, existing, text, now, late)
             outcome = "edit"
-            streak = None
+            streak = freezes_earned = None
         else:
-            streak = await _record_first(conn, ctx, channel, post, event.member, text, now, late)
+            streak, freezes_earned = await _record_first(conn, ctx, channel, post, event.member, text, now, late)
             outcome = "late" if late else "on_time"
+            if not late:  # spaced repetition: the member has now seen this question (a first exposure)
+                await record_daily_answer(conn, ctx, channel, event.member.id, post, now)
     if post.mode == "thread" and not event.already_visible and outcome != "edit":
         try:
             await ctx.port(channel.platform).reply_in_thread(
@@ -77,7 +81,7 @@ async def submit_answer(ctx: Context, event: AnswerSubmitted) -> Reply:
             )
         except Exception as exc:  # the answer is saved; a failed echo must not say otherwise
             log.warning("answer %s saved but not shown in the thread: %s", post.id, exc)
-    return _acknowledge(post, outcome, streak)
+    return _acknowledge(post, outcome, streak, freezes_earned)
 
 
 async def _find_post(conn, event: AnswerSubmitted):
@@ -92,7 +96,10 @@ async def _find_post(conn, event: AnswerSubmitted):
     return (await conn.execute(query)).first()
 
 
-async def _record_first(conn, ctx: Context, channel: ChannelRef, post, member: Member, text: str, now, late: bool) -> int | None:
+async def _record_first(
+    conn, ctx: Context, channel: ChannelRef, post, member: Member, text: str, now, late: bool
+) -> tuple[int | None, int | None]:
+    """Returns (streak after, freezes held if this answer earned one)."""
     stats = (
         await conn.execute(
             select(member_stats)
@@ -123,7 +130,7 @@ async def _record_first(conn, ctx: Context, channel: ChannelRef, post, member: M
             await conn.execute(select(answers).where(answers.c.post_id == post.id, answers.c.member_id == member.id))
         ).first()
         await _record_edit(conn, channel, existing, text, now, late)
-        return None
+        return None, None
     streak_after = streak_before if late else streak_before + 1
     base = {**channel_values(channel), "member_id": member.id, "display_name": member.name[:100]}
     if late:
@@ -148,7 +155,20 @@ async def _record_first(conn, ctx: Context, channel: ChannelRef, post, member: M
             "last_answered_at": now,
         }
     await upsert(conn, member_stats, values, ["platform", "workspace_id", "channel_id", "member_id"], changes)
-    return streak_after
+    freezes_earned = None
+    if not late:
+        freezes_earned = await record_on_time_answer(
+            conn,
+            ctx,
+            channel,
+            member.id,
+            post.id,
+            answer_id,
+            on_time_answers_after=(stats.on_time_answers if stats else 0) + 1,
+            freezes_held=stats.freezes if stats else 0,
+            now=now,
+        )
+    return streak_after, freezes_earned
 
 
 async def _record_edit(conn, channel: ChannelRef, existing, text: str, now, late: bool) -> None:
@@ -164,7 +184,7 @@ async def _record_edit(conn, channel: ChannelRef, existing, text: str, now, late
     )
 
 
-def _acknowledge(post, outcome: str, streak: int | None) -> Reply:
+def _acknowledge(post, outcome: str, streak: int | None, freezes_earned: int | None = None) -> Reply:
     """The member's confirmation; `data["outcome"]` is on_time, late or edit for adapters."""
     number = f"question #{post.seq}"
     data = {"outcome": outcome, "post_id": post.id}
@@ -174,6 +194,10 @@ def _acknowledge(post, outcome: str, streak: int | None) -> Reply:
         text = f"Saved as a late answer: {number} was already revealed. Late answers are kept but earn no streak or points."
     else:
         streak_text = f" Your streak is {streak}." if streak else ""
+        if freezes_earned:
+            held = f"{freezes_earned} held" if freezes_earned > 1 else "it keeps your streak if you miss a day"
+            streak_text += f" You earned a streak freeze ({held})."
+            data["freezes"] = freezes_earned
         if post.mode == "private":
             text = f"Answer saved privately for {number}; everyone's answers are shown together at the reveal.{streak_text}"
         else:

@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 
 from bot.context import Context
 from bot.db.tables import answers, member_stats, posts, quiz_attempts
+from bot.ports import ChannelRef
+from bot.question_source import WorkspaceQuestions, questions_for
 from bot.topics import topic_title
 
 RECENT_ANSWERS = 5
@@ -119,6 +121,8 @@ async def member_overview(
                 .limit(max(recent, 0))
             )
         ).all()
+        # The workspace's questions, so recent answers to approved suggestions show their text too.
+        source = await questions_for(ctx, ChannelRef(platform, workspace_id, ""), conn)
         asked, graded = (
             await conn.execute(
                 select(func.count(), func.count(quiz_attempts.c.grade)).where(
@@ -143,14 +147,14 @@ async def member_overview(
     return MemberOverview(
         member_id=member_id,
         channels=channels,
-        recent=tuple(_recent(ctx, row) for row in answer_rows),
+        recent=tuple(_recent(source, row) for row in answer_rows),
         practice_asked=int(asked or 0),
         practice_graded=int(graded or 0),
     )
 
 
-def _recent(ctx: Context, row) -> RecentAnswer:
-    question = ctx.bank.get(row.question_id) if row.question_id else None
+def _recent(questions: WorkspaceQuestions, row) -> RecentAnswer:
+    question = questions.get(row.question_id) if row.question_id else None
     text = " ".join(question.question.split()) if question else ""
     if len(text) > QUESTION_PREVIEW:
         text = text[: QUESTION_PREVIEW - 1].rstrip() + "…"

@@ -23,6 +23,7 @@ from bot.db.statements import insert_ignoring_conflict
 from bot.db.tables import posts, schedules
 from bot.errors import NotFound
 from bot.ports import ChannelRef, ChannelUnavailable, PostedRef, QuestionPost
+from bot.question_source import find_question, questions_for
 from bot.rotation import pick_next
 from bot.schedule import Schedule
 from bot.schedule_rules import RevealRule, reveal_from_storage, reveal_to_storage
@@ -96,7 +97,8 @@ async def _claim(
 ) -> Claim | None:
     topics = schedule.topics if schedule else frozenset()
     difficulty = schedule.difficulty if schedule else (1, 3)
-    eligible = ctx.bank.eligible(topics, difficulty)
+    # The workspace's questions: the bank without its disabled topics, plus its approved suggestions.
+    eligible = (await questions_for(ctx, channel, conn)).eligible(topics, difficulty)
     cycle_row = (
         await conn.execute(select(func.max(posts.c.cycle), func.max(posts.c.seq)).where(in_channel(posts, channel)))
     ).first()
@@ -215,7 +217,7 @@ async def deliver(ctx: Context, claim: Claim) -> QuestionPost | None:
     if row is None or row.status != "claimed" or row.claim_token != claim.token:
         return None
     channel = ChannelRef(row.platform, row.workspace_id, row.channel_id)
-    question = ctx.bank.get(row.question_id)
+    question = await find_question(ctx, channel, row.question_id)
     if question is None:
         await skip_claim(ctx, row.id, claim.token, f"question '{row.question_id}' is no longer in the bank")
         return None

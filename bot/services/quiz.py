@@ -16,9 +16,9 @@ from bot.context import Context
 from bot.db.tables import quiz_attempts
 from bot.errors import InvalidInput, NotFound
 from bot.ports import ChannelRef, Member, Reply
+from bot.services import spaced_review
+from bot.question_source import find_question, questions_for
 from bot.topics import DIFFICULTY_LABELS, TOPICS, topic_title
-
-RECENT_TO_AVOID = 20
 
 
 async def ask(ctx: Context, channel: ChannelRef, member: Member, args: Quiz) -> Reply:
@@ -28,22 +28,17 @@ async def ask(ctx: Context, channel: ChannelRef, member: Member, args: Quiz) -> 
         close = get_close_matches(args.tag, choices, n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise InvalidInput(f"unknown topic or tag '{args.tag}'{hint}. Topics: {', '.join(TOPICS)}")
-    candidates = ctx.bank.eligible(topics, args.difficulty or (1, 3), tag=args.tag)
+    # The workspace's view of the bank: without its disabled topics, with its approved suggestions.
+    source = await questions_for(ctx, channel)
+    candidates = source.eligible(topics, args.difficulty or (1, 3), tag=args.tag)
+    if not candidates and args.topic in source.disabled:
+        raise NotFound(f"the topic {args.topic} is turned off in this workspace (an admin can turn it on with /qotd admin topics)")
     if not candidates:
         raise NotFound("no question matches that topic and difficulty; try another difficulty")
     async with ctx.engine.begin() as conn:
-        recent = set(
-            (
-                await conn.execute(
-                    select(quiz_attempts.c.question_id)
-                    .where(*_mine(channel, member))
-                    .order_by(quiz_attempts.c.id.desc())
-                    .limit(RECENT_TO_AVOID)
-                )
-            ).scalars()
-        )
-        fresh = [q for q in candidates if q.id not in recent] or candidates
-        question = ctx.bank.pick(ctx.rng, fresh)
+        # Spaced repetition: the most overdue review first, then new questions from the weakest topics.
+        pick = await spaced_review.choose(conn, ctx, channel, member, candidates)
+        question = pick.question
         result = await conn.execute(
             quiz_attempts.insert()
             .values(
@@ -61,8 +56,8 @@ async def ask(ctx: Context, channel: ChannelRef, member: Member, args: Quiz) -> 
         f"{DIFFICULTY_LABELS[question.difficulty]})"
     )
     return Reply(
-        f"{header}\n{question.question}",
-        data={"quiz_attempt": attempt_id, "question_id": question.id},
+        f"{header}\nWhy this one: {pick.reason}.\n{question.question}",
+        data={"quiz_attempt": attempt_id, "question_id": question.id, "reason": pick.kind},
         hint="When you are ready: /qotd quiz answer",
     )
 
@@ -87,14 +82,15 @@ async def show_answer(ctx: Context, channel: ChannelRef, member: Member, attempt
             .where(quiz_attempts.c.id == attempt.id, quiz_attempts.c.answer_shown_at.is_(None))
             .values(answer_shown_at=ctx.clock.now())
         )
-    question = ctx.bank.get(attempt.question_id)
+    question = await find_question(ctx, channel, attempt.question_id)
     if question is None:
         raise NotFound("that practice question is no longer in the bank; ask for another with /qotd quiz")
     points = "\n".join(f"  • {p}" for p in question.key_points)
     return Reply(
         f"Reference answer:\n{question.answer}\n\nKey points:\n{points}",
         data={"quiz_attempt": attempt.id, "grades": GRADES},
-        hint=f"How did you do? /qotd quiz grade {'|'.join(GRADES)}",
+        hint=f"How did you do? /qotd quiz grade {'|'.join(GRADES)}"
+        "\nWhich key points did you cover? /qotd quiz check points=1,3",
     )
 
 
@@ -106,8 +102,10 @@ async def grade(ctx: Context, channel: ChannelRef, member: Member, value: str | 
         if attempt.answer_shown_at is None:
             raise InvalidInput("look at the answer first (/qotd quiz answer), then grade yourself")
         await conn.execute(update(quiz_attempts).where(quiz_attempts.c.id == attempt.id).values(grade=value))
+        review = await spaced_review.record_grade(conn, ctx, channel, member, attempt, value)
     again = " Changed your mind? Grade it again." if attempt.grade else ""
-    return Reply(f"Recorded: {value}.{again}", data={"quiz_attempt": attempt.id, "grade": value}, hint="Another one? /qotd quiz")
+    next_review = spaced_review.next_review_text(review, ctx.clock.now())
+    return Reply(f"Recorded: {value}.{next_review}{again}", data={"quiz_attempt": attempt.id, "grade": value}, hint="Another one? /qotd quiz")
 
 
 def _mine(channel: ChannelRef, member: Member):

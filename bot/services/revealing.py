@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import select, update
 
 from bot.context import Context
 from bot.db.scoping import in_channel
-from bot.db.tables import answers, member_stats, posts
+from bot.db.tables import answers, posts
+from bot.question_source import find_question
 from bot.ports import ChannelRef, ChannelUnavailable, PostedRef, RevealMessage
+from bot.services import streak_freezes
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,7 @@ async def reveal_post(ctx: Context, post_id: int, *, token: str | None = None) -
             )
         ).all()
     channel = ChannelRef(post.platform, post.workspace_id, post.channel_id)
-    question = ctx.bank.get(post.question_id)
+    question = await find_question(ctx, channel, post.question_id)
     message = RevealMessage(
         post_id=post.id,
         seq=post.seq,
@@ -55,44 +57,38 @@ async def reveal_post(ctx: Context, post_id: int, *, token: str | None = None) -
         mode=post.mode,
         answered_on_time=tuple(a.member_name for a in on_time),
         private_answers=tuple((a.member_name, a.text) for a in on_time) if post.mode == "private" else (),
+        credit=f"Suggested by {question.suggested_by}" if question and question.suggested_by else "",
     )
     try:
         await ctx.port(channel.platform).reveal(channel, PostedRef(post.message_id, post.thread_id), message)
     except ChannelUnavailable as exc:
         # Nobody can see the reveal, but the question still closes and streaks settle.
         log.warning("could not show the reveal of post %s: %s", post_id, exc.reason)
+    freezes_used: list[streak_freezes.FreezeUsed] = []
     async with ctx.engine.begin() as conn:
+        closed_at = ctx.clock.now()
         closed = await conn.execute(
             update(posts)
             .where(posts.c.id == post_id, posts.c.status == "revealing", posts.c.claim_token == token)
-            .values(status="revealed", revealed_at=ctx.clock.now(), claim_token=None)
+            .values(status="revealed", revealed_at=closed_at, claim_token=None)
         )
         if closed.rowcount != 1:
             log.warning("reveal of post %s was taken over by another instance", post_id)
             return False
         if post.kind == "scheduled":
-            await _break_streaks(conn, channel, post_id)
+            freezes_used = await _break_streaks(conn, channel, post_id, closed_at)
+    await streak_freezes.tell_members(ctx, channel, post.seq, freezes_used)
     log.info("revealed post %s (#%s) in %s/%s/%s", post_id, post.seq, channel.platform, channel.workspace_id, channel.channel_id)
     return True
 
 
-async def _break_streaks(conn, channel: ChannelRef, post_id: int) -> None:
-    """Members with a streak who did not answer this scheduled question on time lose it.
+async def _break_streaks(conn, channel: ChannelRef, post_id: int, now) -> list[streak_freezes.FreezeUsed]:
+    """Members with a streak who did not answer this scheduled question on time lose it, unless they
+    hold a streak freeze, which is used instead (see bot.services.streak_freezes).
 
-    One statement per reveal; bonus questions posted with /qotd post never break streaks.
+    A few set-based statements per reveal; bonus questions posted with /qotd post never break streaks.
     """
-    answered = select(answers.c.member_id).where(
-        and_(answers.c.post_id == post_id, answers.c.late.is_(False))
-    )
-    await conn.execute(
-        update(member_stats)
-        .where(
-            in_channel(member_stats, channel),
-            member_stats.c.current_streak > 0,
-            member_stats.c.member_id.not_in(answered),
-        )
-        .values(current_streak=0)
-    )
+    return await streak_freezes.settle_missed_question(conn, channel, post_id, now)
 
 
 async def open_post_id(ctx: Context, channel: ChannelRef) -> int | None:

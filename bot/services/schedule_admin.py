@@ -14,6 +14,7 @@ from bot.db.tables import posts, schedules
 from bot.errors import InvalidInput, NotFound
 from bot.ports import ChannelRef, Member, Reply
 from bot.schedule import Schedule
+from bot.services import champions
 from bot.schedule_rules import (
     PostingRule,
     RevealRule,
@@ -25,6 +26,7 @@ from bot.schedule_rules import (
     reveal_to_storage,
 )
 from bot.time_format import local_and_utc
+from bot.question_source import find_question, questions_for
 
 DEFAULTS = {
     "post_time": "09:00",
@@ -50,7 +52,8 @@ async def setup(ctx: Context, channel: ChannelRef, member: Member, args: Setup) 
     mode = args.mode or (existing.mode if existing else DEFAULTS["mode"])
     topics = args.topics if args.topics is not None else (existing.topics if existing else frozenset())
     difficulty = args.difficulty or (existing.difficulty if existing else (1, 3))
-    if not ctx.bank.eligible(topics, difficulty):
+    champion = args.champion if args.champion is not None else (existing.champion if existing else False)
+    if not (await questions_for(ctx, channel)).eligible(topics, difficulty):
         raise InvalidInput(
             "no question in the bank matches "
             + (f"topics={','.join(sorted(topics))} " if topics else "")
@@ -75,6 +78,13 @@ async def setup(ctx: Context, channel: ChannelRef, member: Member, args: Setup) 
         "disabled_reason": None,
         "updated_by": member.id,
         "updated_at": now,
+        **champions.schedule_values(
+            champion,
+            was_on=bool(existing and existing.champion),
+            zone_changed=bool(existing and existing.timezone_name != rule.zone.key),
+            now=now,
+            zone=rule.zone,
+        ),
     }
     async with ctx.engine.begin() as conn:
         await upsert(
@@ -92,7 +102,16 @@ async def setup(ctx: Context, channel: ChannelRef, member: Member, args: Setup) 
         lines.append(f"Next question: {local_and_utc(schedule.next_post_at, tz)}.")
     else:
         lines.append("The schedule is paused; /qotd resume starts it again.")
+    if args.champion is not None:
+        lines.append(champion_line(schedule))
     return Reply("\n".join(lines), private=False)
+
+
+def champion_line(schedule: Schedule) -> str:
+    if not schedule.champion:
+        return "Monthly champion announcement: off (/qotd setup champion=on turns it on)."
+    when = f", next {local_and_utc(schedule.champion_next_at, schedule.timezone_name)}" if schedule.champion_next_at else ""
+    return f"Monthly champion announcement: on{when}."
 
 
 async def _require(ctx: Context, channel: ChannelRef) -> Schedule:
@@ -163,6 +182,7 @@ async def status(ctx: Context, channel: ChannelRef) -> Reply:
             )
         if schedule.next_post_at:
             lines.append(f"Next question: {local_and_utc(schedule.next_post_at, zone)}.")
+        lines.append(champion_line(schedule))
     async with ctx.engine.connect() as conn:
         open_post = (
             await conn.execute(
@@ -184,7 +204,7 @@ async def status(ctx: Context, channel: ChannelRef) -> Reply:
             )
         ).all()
     if open_post is not None:
-        question = ctx.bank.get(open_post.question_id)
+        question = await find_question(ctx, channel, open_post.question_id)
         title = question.topic if question else open_post.question_id
         lines.append(
             f"Open question: #{open_post.seq} ({title}), reveal {local_and_utc(open_post.reveal_at, zone)}."

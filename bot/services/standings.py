@@ -15,9 +15,12 @@ from bot.db.tables import answers, member_stats, schedules
 from bot.errors import NotFound
 from bot.ports import ChannelRef, Member, Reply
 from bot.scoring import RULES_TEXT
+from bot.services.streak_freezes import freeze_rules, freeze_status
+from bot.services.seasons import resolve
 
 PAGE_SIZE = 10
 PERIOD_TITLES = {"week": "this week", "month": "this month", "all": "all time"}
+UNITS = {"points": "points", "answers": "on-time answers", "streak": "current streak"}
 
 
 @dataclass(frozen=True)
@@ -59,16 +62,41 @@ async def _channel_zone(conn, channel: ChannelRef) -> ZoneInfo:
     return ZoneInfo(name or "UTC")
 
 
+async def totals_between(
+    conn, channel: ChannelRef, start: datetime, end: datetime | None, metric: str
+) -> list[tuple[str, str, int, str]]:
+    """Points (or on-time answers) per member from answers given in [start, end) in this channel."""
+    value = func.sum(answers.c.points) if metric == "points" else func.count()
+    names = select(member_stats.c.member_id, member_stats.c.display_name).where(in_channel(member_stats, channel)).subquery()
+    window = [in_channel(answers, channel), answers.c.late.is_(False), answers.c.answered_at >= start]
+    if end is not None:
+        window.append(answers.c.answered_at < end)
+    totals = select(answers.c.member_id, value.label("value")).where(*window).group_by(answers.c.member_id).subquery()
+    result = await conn.execute(
+        select(totals.c.member_id, names.c.display_name, totals.c.value).join(names, names.c.member_id == totals.c.member_id)
+    )
+    return [(r[0], r[1], int(r[2] or 0), "") for r in result if r[2]]
+
+
+async def season_totals(conn, channel: ChannelRef, season, metric: str) -> list[tuple[str, str, int, str]]:
+    return await totals_between(conn, channel, season.started_at, season.ended_at, metric)
+
+
 async def leaderboard(ctx: Context, channel: ChannelRef, member: Member, args: Leaderboard) -> Reply:
+    season = None
     async with ctx.engine.connect() as conn:
         zone = await _channel_zone(conn, channel)
         start = period_start(args.period, ctx.clock.now(), zone)
+        if args.period == "season":
+            season = await resolve(conn, channel, args.season, args.season_id)
         if args.metric == "streak":
             result = await conn.execute(
                 select(member_stats.c.member_id, member_stats.c.display_name, member_stats.c.current_streak, member_stats.c.longest_streak)
                 .where(in_channel(member_stats, channel), or_(member_stats.c.current_streak > 0, member_stats.c.longest_streak > 0))
             )
             rows = [(r[0], r[1], r[2], f"longest {r[3]}") for r in result]
+        elif season is not None:
+            rows = await season_totals(conn, channel, season, args.metric)
         elif start is None:
             column = member_stats.c.points if args.metric == "points" else member_stats.c.on_time_answers
             result = await conn.execute(
@@ -78,26 +106,18 @@ async def leaderboard(ctx: Context, channel: ChannelRef, member: Member, args: L
             )
             rows = [(r[0], r[1], r[2], "") for r in result]
         else:
-            value = func.sum(answers.c.points) if args.metric == "points" else func.count()
-            names = select(member_stats.c.member_id, member_stats.c.display_name).where(in_channel(member_stats, channel)).subquery()
-            totals = (
-                select(answers.c.member_id, value.label("value"))
-                .where(in_channel(answers, channel), answers.c.late.is_(False), answers.c.answered_at >= start)
-                .group_by(answers.c.member_id)
-                .subquery()
-            )
-            result = await conn.execute(
-                select(totals.c.member_id, names.c.display_name, totals.c.value).join(
-                    names, names.c.member_id == totals.c.member_id
-                )
-            )
-            rows = [(r[0], r[1], int(r[2] or 0), "") for r in result if r[2]]
+            rows = await totals_between(conn, channel, start, None, args.metric)
     standings = rank(rows)
-    unit = {"points": "points", "answers": "on-time answers", "streak": "current streak"}[args.metric]
-    title = f"Leaderboard — {unit}, {PERIOD_TITLES[args.period]}"
+    unit = UNITS[args.metric]
+    when = PERIOD_TITLES.get(args.period, args.period)
+    if season is not None:
+        when = f'season "{season.name}"' + ("" if season.running else f" ({season.span(zone)})")
+    title = f"Leaderboard — {unit}, {when}"
     if args.metric == "streak" and args.period != "all":
         title += " (streaks are not per period; showing current streaks)"
     data = {"period": args.period, "metric": args.metric, "page": 1, "pages": 1}
+    if season is not None:
+        data["season_id"] = season.id
     if not standings:
         return Reply(f"{title}\nNobody is on it yet. Answer today's question to get started!", private=False, data=data)
     pages = (len(standings) + PAGE_SIZE - 1) // PAGE_SIZE
@@ -106,10 +126,24 @@ async def leaderboard(ctx: Context, channel: ChannelRef, member: Member, args: L
     lines = [title + (f" — page {page} of {pages}" if pages > 1 else "")]
     lines += [_line(standing, member.id) for standing in shown]
     mine = next((s for s in standings if s.member_id == member.id), None)
-    if mine is not None and mine not in shown:
-        lines += ["…", _line(mine, member.id)]
-    hint = f"More: /qotd leaderboard {args.period} {args.metric} {page + 1}" if page < pages else ""
+    if mine is None:
+        lines.append("… you are not on this board yet; answer the next question to get on it")
+    elif mine not in shown:
+        lines.append(own_rank_line(mine, args.metric, tied=sum(s.rank == mine.rank for s in standings) > 1))
+    which = f'season="{season.name}"' if season is not None and args.season else args.period
+    hint = f"More: /qotd leaderboard {which} {args.metric} {page + 1}" if page < pages else ""
     return Reply("\n".join(lines), private=False, data={**data, "page": page, "pages": pages}, hint=hint)
+
+
+def own_rank_line(mine: Standing, metric: str, tied: bool = False) -> str:
+    """'… you are #37 with 40 points': the member's own place when it is not on the page shown."""
+    if metric == "points":
+        value = f"{mine.value} point" + ("" if mine.value == 1 else "s")
+    elif metric == "answers":
+        value = f"{mine.value} on-time answer" + ("" if mine.value == 1 else "s")
+    else:
+        value = f"a current streak of {mine.value}"
+    return f"… you are #{mine.rank} with {value}" + (" (tied)" if tied else "")
 
 
 def _line(standing: Standing, me: str) -> str:
@@ -134,7 +168,10 @@ async def streak(ctx: Context, channel: ChannelRef, member: Member, args: Streak
             raise NotFound(f"no member called '{args.member}' has answered in this channel yet")
         return Reply("You have not answered a question here yet. Answer the next one to start a streak!")
     who = "You have" if row.member_id == member.id else f"{row.display_name} has"
+    every, most = ctx.settings.freeze_every, ctx.settings.freeze_max
+    freezes = f"\n{freeze_status(row.freezes, row.on_time_answers, every, most)}." if most > 0 else ""
     return Reply(
         f"{who} a streak of {row.current_streak} (longest {row.longest_streak}), "
-        f"{row.on_time_answers} on-time and {row.late_answers} late answers, {row.points} points.\n{RULES_TEXT}"
+        f"{row.on_time_answers} on-time and {row.late_answers} late answers, {row.points} points.{freezes}\n"
+        f"{RULES_TEXT} {freeze_rules(every, most)}".rstrip()
     )

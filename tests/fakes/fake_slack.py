@@ -66,6 +66,8 @@ class FakeSlack:
         self.tokens: dict[str, str] = {}  # bot token -> team id, for auth.test; unknown tokens are TEAM_ID's
         self.oauth_codes: dict[str, dict[str, Any]] = {}  # code -> oauth.v2.access response (see add_install_code)
         self.socket_url: str | None = None  # what apps.connections.open hands out (a fake Socket Mode server)
+        # Files uploaded the v2 way: files.getUploadURLExternal, POST to /upload/<file id>, files.completeUploadExternal.
+        self.uploads: dict[str, dict[str, Any]] = {}  # file id -> filename, length, data, channel_id, initial_comment
         self._ts = itertools.count(1)
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -76,6 +78,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_route("POST", "/response/{token}", self._response_url)
+        app.router.add_route("POST", "/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -169,6 +172,21 @@ class FakeSlack:
         self._record(Call(method, request.path, dict(request.headers), params, response))
         return web.json_response(response)
 
+    def shared_files(self, channel_id: str | None = None) -> list[dict[str, Any]]:
+        """Uploaded files that were completed into a channel (or any), in upload order."""
+        return [f for f in self.uploads.values() if f.get("channel_id") and (channel_id is None or f["channel_id"] == channel_id)]
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        data = await request.read()
+        self._record(Call("upload", request.path, dict(request.headers), {"file_id": file_id, "size": len(data)}, {"ok": True}))
+        if file_id not in self.uploads:
+            return web.Response(status=404, text="unknown upload")
+        if len(data) != self.uploads[file_id]["length"]:
+            return web.Response(status=400, text=f"expected {self.uploads[file_id]['length']} bytes, got {len(data)}")
+        self.uploads[file_id]["data"] = data
+        return web.Response(text=f"OK - {len(data)}")
+
     async def _response_url(self, request: web.Request) -> web.Response:
         params = await self._params(request)
         self._record(Call("response_url", request.path, dict(request.headers), params, {"ok": True}))
@@ -193,6 +211,34 @@ class FakeSlack:
             if group not in self.user_groups:
                 return {"ok": False, "error": "no_such_subteam"}
             return {"ok": True, "users": list(self.user_groups[group])}
+        if method == "conversations.open":
+            users = str(params.get("users") or "")
+            if not users or "," in users:
+                return {"ok": False, "error": "users_list_not_supplied" if not users else "not_supported"}
+            if users not in self.users:
+                return {"ok": False, "error": "user_not_found"}
+            dm = f"D{users}"
+            self.channels.add(dm)
+            return {"ok": True, "channel": {"id": dm, "is_im": True, "user": users}}
+        if method == "files.getUploadURLExternal":
+            if not params.get("filename") or not str(params.get("length") or "").isdigit():
+                return {"ok": False, "error": "invalid_arguments"}
+            file_id = f"F{next(self._ts):08d}"
+            self.uploads[file_id] = {"filename": params["filename"], "length": int(params["length"]), "data": None}
+            return {"ok": True, "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = params.get("files") if isinstance(params.get("files"), list) else []
+            target = str(params.get("channel_id") or "")
+            if target and target not in self.channels:
+                return {"ok": False, "error": "channel_not_found"}
+            done = []
+            for item in files:
+                upload = self.uploads.get(str(item.get("id")))
+                if upload is None or upload["data"] is None:
+                    return {"ok": False, "error": "file_not_found"}
+                upload.update(channel_id=target or None, title=item.get("title"), initial_comment=params.get("initial_comment"))
+                done.append({"id": item["id"], "name": upload["filename"], "title": item.get("title")})
+            return {"ok": True, "files": done}
         if method == "chat.delete":
             return {"ok": True, "channel": channel, "ts": params.get("ts")}
         if method in ("chat.postMessage", "chat.update", "chat.postEphemeral") and channel not in self.channels:
