@@ -47,6 +47,7 @@ from bot.context import Context
 from bot.db.tables import answers, metadata, posts
 from bot.errors import InvalidInput, NotAllowed
 from bot.ports import Attachment, ChannelRef, Member, Reply
+from bot.question_source import find_question
 
 SCOPE = ("platform", "workspace_id")
 MEMBER_COLUMN = "member_id"
@@ -327,13 +328,15 @@ async def _answer_context(ctx: Context, platform: str, workspace_id: str, member
     return {"posts": _rows(post_rows)}
 
 
-def _questions(ctx: Context, dump_tables: dict[str, list[dict[str, Any]]], extra: Iterable[str]) -> dict[str, Any]:
+async def _questions(
+    ctx: Context, channel: ChannelRef, dump_tables: dict[str, list[dict[str, Any]]], extra: Iterable[str]
+) -> dict[str, Any]:
     ids = set(extra)
     for rows in dump_tables.values():
         ids.update(str(r["question_id"]) for r in rows if r.get("question_id"))
     found = {}
     for question_id in sorted(ids):
-        question = ctx.bank.get(question_id)
+        question = await find_question(ctx, channel, question_id)  # the workspace's own questions too
         if question is not None:
             found[question_id] = {"topic": question.topic, "difficulty": question.difficulty, "question": question.question}
     return found
@@ -394,7 +397,7 @@ async def export_member(ctx: Context, channel: ChannelRef, member: Member) -> Re
     now = ctx.clock.now()
     dump = await member_dump(ctx, channel.platform, channel.workspace_id, member.id)
     context = await _answer_context(ctx, channel.platform, channel.workspace_id, member.id)
-    context["questions"] = _questions(ctx, dump.tables, (str(p["question_id"]) for p in context["posts"] if p.get("question_id")))
+    context["questions"] = await _questions(ctx, channel, dump.tables, (str(p["question_id"]) for p in context["posts"] if p.get("question_id")))
     document = {
         "format": EXPORT_FORMAT,
         "kind": "member",
@@ -442,7 +445,7 @@ async def export_workspace(ctx: Context, channel: ChannelRef, member: Member) ->
         "exported_by": member.id,
         "counts": {name: len(rows) for name, rows in tables.items()},
         "tables": tables,
-        "questions": _questions(ctx, tables, ()),
+        "questions": await _questions(ctx, channel, tables, ()),
     }
     stem = f"qotd-{_safe(channel.platform)}-{_safe(channel.workspace_id)}-workspace-{now:%Y%m%d-%H%M%S}"
     files = (

@@ -30,6 +30,7 @@ from bot.db.tables import answer_edits, answers, key_point_checks, member_stats,
 from bot.errors import InvalidInput, NotFound
 from bot.key_point_guess import guess_covered
 from bot.ports import ChannelRef, Member, Reply
+from bot.question_source import find_question
 from bot.scoring import KEY_POINT_BONUS
 
 
@@ -113,8 +114,8 @@ async def _target_post(conn, channel: ChannelRef, command: Check):
     return post
 
 
-def _key_points(ctx: Context, post) -> tuple[str, ...]:
-    question = ctx.bank.get(post.question_id)
+async def _key_points(ctx: Context, conn, channel: ChannelRef, post) -> tuple[str, ...]:
+    question = await find_question(ctx, channel, post.question_id, conn)
     if question is None or not question.key_points:
         raise NotFound(f"question #{post.seq} is no longer in the bank, so its key points cannot be shown")
     return question.key_points
@@ -205,7 +206,7 @@ def _daily_data(post, key_points, selected, ticked: bool, answered: bool) -> dic
 async def show_daily(ctx: Context, channel: ChannelRef, member: Member, command: Check) -> Reply:
     async with ctx.engine.begin() as conn:
         post = await _target_post(conn, channel, command)
-        key_points = _key_points(ctx, post)
+        key_points = await _key_points(ctx, conn, channel, post)
         await _ensure_guesses(ctx, conn, post, key_points)
         answer, check = await _answer_and_check(conn, post, member)
         coverage = await _coverage(conn, post, len(key_points))
@@ -238,7 +239,7 @@ async def record_daily(ctx: Context, channel: ChannelRef, member: Member, comman
     points = tuple(command.points or ())
     async with ctx.engine.begin() as conn:
         post = await _target_post(conn, channel, command)
-        key_points = _key_points(ctx, post)
+        key_points = await _key_points(ctx, conn, channel, post)
         _check_range(points, key_points, f"question #{post.seq}")
         await _ensure_guesses(ctx, conn, post, key_points)
         answer, check = await _answer_and_check(conn, post, member, lock=True)
@@ -317,8 +318,8 @@ async def _attempt(conn, channel: ChannelRef, member: Member, attempt_id: int | 
     return attempt
 
 
-def _practice_points(ctx: Context, attempt) -> tuple[str, ...]:
-    question = ctx.bank.get(attempt.question_id)
+async def _practice_points(ctx: Context, conn, channel: ChannelRef, attempt) -> tuple[str, ...]:
+    question = await find_question(ctx, channel, attempt.question_id, conn)
     if question is None or not question.key_points:
         raise NotFound("that practice question is no longer in the bank; ask for another with /qotd quiz")
     return question.key_points
@@ -340,7 +341,7 @@ async def show_practice(ctx: Context, channel: ChannelRef, member: Member, attem
         check = (
             await conn.execute(select(key_point_checks).where(key_point_checks.c.quiz_attempt_id == attempt.id))
         ).first()
-    key_points = _practice_points(ctx, attempt)
+        key_points = await _practice_points(ctx, conn, channel, attempt)
     selected = decode(check.ticked, len(key_points)) if check is not None else ()
     lines = ["Your practice question — key points:", *_numbered(key_points, selected)]
     if check is not None:
@@ -360,7 +361,7 @@ async def record_practice(
     points = tuple(points)
     async with ctx.engine.begin() as conn:
         attempt = await _attempt(conn, channel, member, attempt_id)
-        key_points = _practice_points(ctx, attempt)
+        key_points = await _practice_points(ctx, conn, channel, attempt)
         _check_range(points, key_points, "this practice question")
         now = ctx.clock.now()
         await upsert(
