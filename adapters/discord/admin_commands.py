@@ -13,7 +13,15 @@ import discord
 from discord import app_commands
 
 from adapters.discord import limits
-from adapters.discord.interactions import defer, finish, interaction_channel, interaction_member, run_core, send_error
+from adapters.discord.interactions import (
+    defer,
+    finish,
+    interaction_channel,
+    interaction_member,
+    refuse_unless_admin,
+    run_core,
+    send_error,
+)
 from adapters.discord.suggestion_views import send_queue
 from bot.commands import build_command
 from bot.errors import QotdError
@@ -47,13 +55,7 @@ class AdminGroup(app_commands.Group):
         client = interaction.client
         admin_role = getattr(client, "admin_role_id", None)
         member = interaction_member(interaction, admin_role)
-        if not member.is_admin:
-            role = f" or the <@&{admin_role}> role" if admin_role else ""
-            await send_error(
-                interaction,
-                f"Sorry, /qotd admin {action} is for admins: it needs the **Manage Server** permission{role}. "
-                "Ask a server admin to run it.",
-            )
+        if await refuse_unless_admin(interaction, f"/qotd admin {action}", member, admin_role):
             return
         values = {k: str(v) for k, v in options.items() if v is not None}
         try:

@@ -14,6 +14,7 @@ from adapters.discord.interactions import (
     finish,
     interaction_channel,
     interaction_member,
+    refuse_unless_admin,
     run_core,
     send_error,
 )
@@ -78,13 +79,7 @@ class QotdGroup(app_commands.Group):
         app = client.qotd  # type: ignore[attr-defined]
         admin_role = getattr(client, "admin_role_id", None)
         member = interaction_member(interaction, admin_role)
-        if name in ADMIN_COMMANDS and not member.is_admin:
-            role = f" or the <@&{admin_role}> role" if admin_role else ""
-            await send_error(
-                interaction,
-                f"Sorry, /qotd {name} is for admins: it needs the **Manage Server** permission{role}. "
-                "Ask a server admin to run it.",
-            )
+        if name in ADMIN_COMMANDS and await refuse_unless_admin(interaction, f"/qotd {name}", member, admin_role):
             return
         values = {k: str(v) for k, v in options.items() if v is not None}
         positional = [values.pop("command")] if name == "help" and "command" in values else []

@@ -124,3 +124,15 @@ async def finish(
 
 async def send_error(interaction: discord.Interaction, text: str) -> None:
     await respond_now(interaction, Reply(limits.fit(text, limits.EMBED_DESCRIPTION), private=True, ok=False))
+
+
+async def refuse_unless_admin(interaction: discord.Interaction, what: str, member, admin_role: int | None) -> bool:
+    """Tell a non-admin privately that `what` is for admins; True when refused."""
+    if member.is_admin:
+        return False
+    role = f" or the <@&{admin_role}> role" if admin_role else ""
+    await send_error(
+        interaction,
+        f"Sorry, {what} is for admins: it needs the **Manage Server** permission{role}. Ask a server admin to run it.",
+    )
+    return True
