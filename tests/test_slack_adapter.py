@@ -9,6 +9,7 @@ and `response_url` posts the fake recorded. Waiting is event-driven on the fake'
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import re
@@ -61,18 +62,23 @@ def clock() -> FakeClock:
     return FakeClock(START)
 
 
-@pytest.fixture
-async def bot(tmp_path, clock):
-    settings = replace(
+def sqlite_settings(tmp_path, **changes) -> Settings:
+    base = replace(
         Settings.from_env({}), database_url=f"sqlite+aiosqlite:///{tmp_path / 'qotd.sqlite3'}", content_dir=REPO / "content"
     )
+    return replace(base, **changes)
+
+
+@contextlib.asynccontextmanager
+async def serving(settings: Settings, clock: FakeClock, **slack_options):
+    """The product's Bolt app over the core, served on 127.0.0.1 against a FakeSlack with three users."""
     async with FakeSlack() as fake:
         fake.add_user("UADMIN", "Ada", is_admin=True)
         fake.add_user("UALICE", "alice")
         fake.add_user("UBOB", "bob")
         app = await bootstrap(settings, clock=clock, rng=random.Random(7), bank=make_bank())
-        bolt = build_slack_app(app, SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, api_url=fake.api_url))
-        runner = web.AppRunner(web_app(bolt))
+        slack = SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, api_url=fake.api_url, **slack_options)
+        runner = web.AppRunner(web_app(build_slack_app(app, slack)))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
@@ -82,6 +88,12 @@ async def bot(tmp_path, clock):
         finally:
             await runner.cleanup()
             await app.close()
+
+
+@pytest.fixture
+async def bot(tmp_path, clock):
+    async with serving(sqlite_settings(tmp_path), clock) as served:
+        yield served
 
 
 async def rows(app: Qotd, query):
@@ -424,30 +436,15 @@ async def test_a_too_long_thread_reply_is_refused_ephemerally_and_not_recorded(b
 
 
 async def test_members_of_the_configured_admin_group_may_administer(tmp_path, clock):
-    settings = replace(
-        Settings.from_env({}), database_url=f"sqlite+aiosqlite:///{tmp_path / 'qotd.sqlite3'}", content_dir=REPO / "content"
-    )
-    async with FakeSlack() as fake:
-        fake.add_user("UCAROL", "carol")  # not a workspace admin
-        fake.add_user("UBOB", "bob")
-        fake.user_groups["SADMINS"] = ["UCAROL"]
-        app = await bootstrap(settings, clock=clock, rng=random.Random(7), bank=make_bank())
-        slack = SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, api_url=fake.api_url, admin_group="SADMINS")
-        runner = web.AppRunner(web_app(build_slack_app(app, slack)))
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        bot = Bot(fake, SlackSender(fake, f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/slack/events", SECRET), app, clock)
-        try:
-            refused = await command(bot, "UBOB", SETUP)
-            assert refused["response_type"] == "ephemeral" and "only admins" in refused["text"]
-            assert "members of the qotd admin user group" in refused["text"]
-            accepted = await command(bot, "UCAROL", SETUP)
-            assert accepted["response_type"] == "in_channel" and "Scheduled" in accepted["text"], accepted
-            assert fake.last("usergroups.users.list").params["usergroup"] == "SADMINS"
-        finally:
-            await runner.cleanup()
-            await app.close()
+    async with serving(sqlite_settings(tmp_path), clock, admin_group="SADMINS") as bot:
+        bot.fake.add_user("UCAROL", "carol")  # not a workspace admin
+        bot.fake.user_groups["SADMINS"] = ["UCAROL"]
+        refused = await command(bot, "UBOB", SETUP)
+        assert refused["response_type"] == "ephemeral" and "only admins" in refused["text"]
+        assert "members of the qotd admin user group" in refused["text"]
+        accepted = await command(bot, "UCAROL", SETUP)
+        assert accepted["response_type"] == "in_channel" and "Scheduled" in accepted["text"], accepted
+        assert bot.fake.last("usergroups.users.list").params["usergroup"] == "SADMINS"
 
 
 def test_the_admin_group_must_be_a_group_id():

@@ -8,25 +8,14 @@ as the manifest's `should_escape: true` asks of Slack.
 from __future__ import annotations
 
 import html
-import random
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from aiohttp import web
 from sqlalchemy import select
 
-from adapters.slack.app import build_slack_app
-from adapters.slack.http_server import web_app
-from adapters.slack.settings import SlackSettings
-from bot.bootstrap import bootstrap
-from bot.config import Settings
 from bot.db.tables import admin_audit, member_stats
 from tests.conftest import START
-from tests.fakes.fake_slack import FakeSlack, SlackSender
-from tests.support import REPO, make_bank
 from tests.test_slack_adapter import (  # noqa: F401 - clock and no_slack_env are fixtures
-    SECRET,
     Bot,
     all_text,
     answer_with_modal,
@@ -35,34 +24,16 @@ from tests.test_slack_adapter import (  # noqa: F401 - clock and no_slack_env ar
     no_slack_env,
     post_scheduled,
     rows,
+    serving,
     set_up,
+    sqlite_settings,
 )
 
 
 @pytest.fixture
-async def bot(tmp_path, clock):  # noqa: F811
-    settings = replace(
-        Settings.from_env({}),
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'qotd.sqlite3'}",
-        content_dir=REPO / "content",
-        freeze_every=1,
-    )
-    async with FakeSlack() as fake:
-        fake.add_user("UADMIN", "Ada", is_admin=True)
-        fake.add_user("UALICE", "alice")
-        fake.add_user("UBOB", "bob")
-        app = await bootstrap(settings, clock=clock, rng=random.Random(7), bank=make_bank())
-        bolt = build_slack_app(app, SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, api_url=fake.api_url))
-        runner = web.AppRunner(web_app(bolt))
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        try:
-            yield Bot(fake, SlackSender(fake, f"http://127.0.0.1:{port}/slack/events", SECRET), app, clock)
-        finally:
-            await runner.cleanup()
-            await app.close()
+async def bot(tmp_path, clock):  # noqa: F811 - this file's bot earns a freeze on every on-time answer
+    async with serving(sqlite_settings(tmp_path, freeze_every=1), clock) as served:
+        yield served
 
 
 async def reveal_by_clock(bot: Bot) -> None:
