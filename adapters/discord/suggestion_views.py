@@ -15,7 +15,6 @@ is the core's; the forms only collect text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any
 
 import discord
@@ -31,6 +30,7 @@ from adapters.discord.interactions import (
     send_error,
 )
 from adapters.discord.rendering import reply_embed
+from adapters.discord.views import submitted_values
 from bot.commands import Admin, build_command
 from bot.errors import QotdError
 from bot.ports import Reply
@@ -140,24 +140,8 @@ def reject_modal(suggestion_id: int) -> discord.ui.Modal:
     return modal
 
 
-def submitted(components: Iterable[dict]) -> dict[str, str]:
-    """Text and single-choice select values by custom_id from a MODAL_SUBMIT payload (rows or labels)."""
-    values: dict[str, str] = {}
-    for component in components:
-        if component.get("type") == 1:
-            values.update(submitted(component.get("components") or []))
-        elif component.get("type") == 18 and component.get("component"):
-            values.update(submitted([component["component"]]))
-        elif component.get("custom_id"):
-            if "value" in component:
-                values[component["custom_id"]] = str(component["value"])
-            elif component.get("values"):
-                values[component["custom_id"]] = str(component["values"][0])
-    return values
-
-
 def _fields(interaction: discord.Interaction) -> dict[str, str]:
-    values = submitted((interaction.data or {}).get("components") or [])
+    values = submitted_values((interaction.data or {}).get("components") or [])
     return {name: values[custom_id] for name, custom_id in FIELD.items() if custom_id in values}
 
 

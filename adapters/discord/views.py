@@ -88,15 +88,18 @@ def answer_modal(post_id: int, max_length: int = limits.MODAL_TEXT) -> discord.u
 
 
 def submitted_values(components: Iterable[dict]) -> dict[str, str]:
-    """Text input values by custom_id from a MODAL_SUBMIT payload (action rows or labels)."""
+    """Text and single-choice select values by custom_id from a MODAL_SUBMIT payload (action rows or labels)."""
     values: dict[str, str] = {}
     for component in components:
         if component.get("type") == 1:
             values.update(submitted_values(component.get("components") or []))
         elif component.get("type") == 18 and component.get("component"):
             values.update(submitted_values([component["component"]]))
-        elif component.get("custom_id") and "value" in component:
-            values[component["custom_id"]] = component["value"]
+        elif component.get("custom_id"):
+            if "value" in component:
+                values[component["custom_id"]] = str(component["value"])
+            elif component.get("values"):
+                values[component["custom_id"]] = str(component["values"][0])
     return values
 
 
