@@ -23,6 +23,8 @@ class Context:
     ports: dict[str, ChatPort] = field(default_factory=dict)
     rng: random.Random = field(default_factory=random.Random)
     instance_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    # Set on shutdown (SIGTERM): due work takes no new claims, finishes the one in hand and returns.
+    stopping: bool = False
 
     def port(self, platform: str) -> ChatPort:
         try:

@@ -67,8 +67,12 @@ async def _reveal_due(ctx: Context, report: TickReport) -> None:
         ).scalars().all()
         stale = (await conn.execute(_stale(ctx, "revealing", now, posts.c.id, posts.c.claim_token))).all()
     for post_id in due:
+        if ctx.stopping:
+            return
         await _guard(report, "reveal", post_id, reveal_post(ctx, post_id), "revealed")
     for post_id, old_token in stale:
+        if ctx.stopping:
+            return
         token = ctx.new_token()
         async with ctx.engine.begin() as conn:
             taken = await conn.execute(
@@ -101,6 +105,8 @@ async def _retry_stale_claims(ctx: Context, report: TickReport) -> None:
             await conn.execute(_stale(ctx, "claimed", now, posts.c.id, posts.c.claim_token, posts.c.scheduled_for))
         ).all()
     for post_id, old_token, scheduled_for in stale:
+        if ctx.stopping:
+            return
         if scheduled_for < now - ctx.settings.missed_post_grace:
             await posting.skip_claim(ctx, post_id, old_token, "not posted within the grace window")
             report.skipped += 1
@@ -113,7 +119,7 @@ async def _retry_stale_claims(ctx: Context, report: TickReport) -> None:
 
 async def _post_due(ctx: Context, report: TickReport) -> None:
     platforms = list(ctx.ports)
-    while True:
+    while not ctx.stopping:
         now = ctx.clock.now()
         async with ctx.engine.connect() as conn:
             rows = (
@@ -125,6 +131,8 @@ async def _post_due(ctx: Context, report: TickReport) -> None:
                 )
             ).all()
         for row in rows:
+            if ctx.stopping:
+                return
             schedule = Schedule.from_row(row)
             claim = await posting.claim_scheduled(ctx, schedule)
             if claim is None:

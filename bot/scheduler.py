@@ -63,6 +63,7 @@ class Ticker:
     async def stop(self) -> None:
         """Take no new ticks, let a running one finish (claims are never left half done), then stop."""
         self._stopping = True
+        self.app.ctx.stopping = True  # a tick in progress stops before its next claim
         if self.scheduler.running:
             self.scheduler.pause()
         async with self._busy:
