@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -19,9 +21,9 @@ from bot import metrics
 from bot.commands import Command, command_name, parse_command
 from bot.config import Settings
 from bot.context import Context
-from bot.db.engine import create_engine, describe_url, upgrade
+from bot.db.engine import create_engine, describe_failure, describe_url, is_unavailable, upgrade
 from bot.due_work import TickReport, next_due_at, run_due_work
-from bot.errors import QotdError
+from bot.errors import DatabaseUnavailable, QotdError
 from bot.log_setup import log_context, new_request_id
 from bot.ports import ChannelRef, ChatPort, Member, Reply
 from bot.question_bank import QuestionBank, load_bank
@@ -33,6 +35,15 @@ if TYPE_CHECKING:
     from bot.services.member_overview import MemberOverview
 
 log = logging.getLogger(__name__)
+
+# What a member reads when the database is down (error_reply adds "Sorry, " and the full stop).
+ANSWER_NOT_SAVED = (
+    "your answer could not be saved: the database is unavailable right now. Please send it again in a minute"
+)
+COMMAND_NOT_DONE = "the database is unavailable right now, so this could not be done. Please try again in a minute"
+WITHDRAW_NOT_DONE = (
+    "the database is unavailable right now: if the reply you deleted was your answer, it was not withdrawn and still counts"
+)
 
 
 @dataclass
@@ -54,6 +65,10 @@ class Qotd:
                 return await handle_command(self.ctx, channel, member, command)
             except QotdError as exc:
                 return error_reply(exc)
+            except Exception as exc:
+                if not is_unavailable(exc):
+                    raise
+                return error_reply(_unavailable(exc, f"running /qotd {command_name(command)}", COMMAND_NOT_DONE))
             finally:
                 metrics.COMMANDS.labels(channel.platform, command_name(command)).observe(time.perf_counter() - started)
 
@@ -63,6 +78,10 @@ class Qotd:
                 reply = await submit_answer(self.ctx, event)
             except QotdError as exc:
                 reply = error_reply(exc)
+            except Exception as exc:
+                if not is_unavailable(exc):
+                    raise
+                reply = error_reply(_unavailable(exc, "saving an answer; the member was told it was not saved", ANSWER_NOT_SAVED))
         metrics.ANSWERS.labels(event.channel.platform, str(reply.data.get("outcome", "ok"))).inc()
         return reply
 
@@ -72,12 +91,18 @@ class Qotd:
             return await withdraw_answer(self.ctx, event)
         except QotdError as exc:
             return error_reply(exc)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            return error_reply(_unavailable(exc, "withdrawing an answer", WITHDRAW_NOT_DONE))
 
     async def tick(self) -> TickReport:
-        due = await next_due_at(self.ctx)
-        now = self.ctx.clock.now()
-        metrics.SCHEDULER_LAG.set(max(0.0, (now - due).total_seconds()) if due is not None else 0.0)
-        report = await run_due_work(self.ctx)
+        """Do what is due. With the database down this raises DatabaseUnavailable; the scheduler retries."""
+        with _outage_raises(None):
+            due = await next_due_at(self.ctx)
+            now = self.ctx.clock.now()
+            metrics.SCHEDULER_LAG.set(max(0.0, (now - due).total_seconds()) if due is not None else 0.0)
+            report = await run_due_work(self.ctx)
         metrics.TICKS.inc()
         metrics.POSTS.inc(report.posted)
         metrics.REVEALS.inc(report.revealed)
@@ -85,37 +110,43 @@ class Qotd:
         return report
 
     async def next_due_at(self) -> datetime | None:
-        return await next_due_at(self.ctx)
+        with _outage_raises(None):
+            return await next_due_at(self.ctx)
 
     async def member_overview(self, platform: str, workspace_id: str, member_id: str) -> MemberOverview:
         """A member's streaks, points, answer counts and recent answers across the workspace's channels."""
         from bot.services.member_overview import member_overview
 
-        return await member_overview(self.ctx, platform, workspace_id, member_id)
+        with _outage_raises("loading a member overview"):
+            return await member_overview(self.ctx, platform, workspace_id, member_id)
 
     async def schedule(self, channel: ChannelRef) -> Schedule | None:
         """The channel's schedule as it stands (for forms that show the current settings), or None."""
         from bot.services.schedule_admin import load_schedule
 
-        return await load_schedule(self.ctx, channel)
+        with _outage_raises("loading a schedule"):
+            return await load_schedule(self.ctx, channel)
 
     async def channel_unavailable(self, channel: ChannelRef, reason: str) -> None:
         """An adapter learned the channel is gone or closed to the bot: stop its schedule, say why in status."""
         from bot.services.schedule_admin import disable
 
-        await disable(self.ctx, channel, reason)
+        with _outage_raises("disabling an unavailable channel's schedule"):
+            await disable(self.ctx, channel, reason)
 
     async def workspace_removed(self, platform: str, workspace_id: str, reason: str) -> int:
         """The bot was removed from a whole workspace: stop all its schedules, say why in status."""
         from bot.services.schedule_admin import disable_workspace
 
-        return await disable_workspace(self.ctx, platform, workspace_id, reason)
+        with _outage_raises("disabling a removed workspace's schedules"):
+            return await disable_workspace(self.ctx, platform, workspace_id, reason)
 
     async def suggestion(self, channel: ChannelRef, suggestion_id: int) -> dict | None:
         """One suggestion of the channel's workspace as plain data (for an edit form), or None."""
         from bot.services.suggestions import load_card
 
-        return await load_card(self.ctx, channel, suggestion_id)
+        with _outage_raises("loading a suggestion"):
+            return await load_card(self.ctx, channel, suggestion_id)
 
     def connect(self, platform: str, port: ChatPort) -> None:
         self.ctx.ports[platform] = port
@@ -124,7 +155,12 @@ class Qotd:
         await self.ctx.engine.dispose()
 
 
-ERROR_CODES = {"InvalidInput": "invalid", "NotAllowed": "not_allowed", "NotFound": "not_found"}
+ERROR_CODES = {
+    "InvalidInput": "invalid",
+    "NotAllowed": "not_allowed",
+    "NotFound": "not_found",
+    "DatabaseUnavailable": "unavailable",
+}
 
 
 def error_reply(exc: QotdError) -> Reply:
@@ -133,6 +169,34 @@ def error_reply(exc: QotdError) -> Reply:
     return Reply(
         f"Sorry, {message}", private=True, ok=False, data={"outcome": ERROR_CODES.get(type(exc).__name__, "error")}
     )
+
+
+def _unavailable(exc: Exception, doing: str, message: str) -> DatabaseUnavailable:
+    """A database outage (`is_unavailable(exc)`), logged once without SQL or secrets, as the member's error."""
+    cause = describe_failure(exc)
+    log.warning("the database is unavailable (%s) while %s", cause, doing)
+    return DatabaseUnavailable(message, cause=cause)
+
+
+@contextmanager
+def _outage_raises(doing: str | None) -> Iterator[None]:
+    """Raise a database outage as DatabaseUnavailable, so callers can tell members "try again shortly".
+
+    With `doing`, the outage is logged here; without, the caller logs it (the scheduler logs
+    every failed tick itself), and the message names the cause.
+    """
+    try:
+        yield
+    except QotdError:
+        raise
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        cause = describe_failure(exc)
+        if doing is None:
+            raise DatabaseUnavailable(f"the database is unavailable ({cause})", cause=cause) from exc
+        log.warning("the database is unavailable (%s) while %s", cause, doing)
+        raise DatabaseUnavailable(cause=cause) from exc
 
 
 async def bootstrap(

@@ -231,7 +231,7 @@ async def audit_command(settings: Settings) -> int:
     from bot.consistency_audit import audit
     from bot.db.engine import create_engine, describe_url
 
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, command_timeout=None)  # a whole-database check may take a while
     try:
         report = await audit(engine, datetime.now(timezone.utc), allowance=settings.claim_timeout)
     except Exception as exc:

@@ -83,7 +83,7 @@ def register_answers(bolt: AsyncApp, ctx: SlackContext) -> None:
             event_id=f"deleted:{channel.channel_id}:{previous.get('ts')}",
         )
         reply = await run_core(ctx.qotd.withdraw(withdrawn), "deleted reply")
-        if reply.data.get("outcome") not in ("withdrawn", "kept"):
+        if reply.data.get("outcome") not in ("withdrawn", "kept", "unavailable"):  # unavailable: it still counts
             return
         text, blocks = reply_blocks(reply)
         await client.chat_postEphemeral(channel=channel.channel_id, user=withdrawn.member_id, thread_ts=thread_ts, text=text, blocks=blocks)

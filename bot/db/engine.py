@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import traceback
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 log = logging.getLogger(__name__)
 
@@ -17,10 +21,19 @@ MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Any constant works; it only has to be the same in every process.
 PG_MIGRATION_LOCK = 7_420_113
+# PostgreSQL: a stopped or unreachable server must fail a request within seconds, not hang it.
+CONNECT_TIMEOUT = 5  # seconds to open a connection
+COMMAND_TIMEOUT = 30  # seconds one statement may run before the driver cancels it (a hung network)
+POOL_RECYCLE = 1800  # seconds; older connections are replaced (firewalls drop idle sessions silently)
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An engine for `url`. SQLite gets WAL, a busy timeout, foreign keys and write-ahead locking."""
+def create_engine(url: str, *, command_timeout: float | None = COMMAND_TIMEOUT) -> AsyncEngine:
+    """An engine for `url`. SQLite gets WAL, a busy timeout, foreign keys and write-ahead locking.
+
+    PostgreSQL connections are pinged when taken from the pool, so connections a server restart
+    left dead are replaced without an error; opening one and running one statement are bounded
+    by CONNECT_TIMEOUT and `command_timeout` (None: no limit, for long reports).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
@@ -29,7 +42,12 @@ def create_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _tune_sqlite(engine)
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    return create_async_engine(
+        url,
+        pool_pre_ping=True,
+        pool_recycle=POOL_RECYCLE,
+        connect_args={"timeout": CONNECT_TIMEOUT, "command_timeout": command_timeout},
+    )
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
@@ -60,8 +78,22 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply every pending migration. Safe to call from several processes at once."""
+    """Apply every pending migration. Safe to call from several processes at once.
 
+    On PostgreSQL the migration runs on a connection of its own with no statement timeout: a
+    migration rewriting a big table may take longer than any request is allowed to.
+    """
+    if engine.dialect.name == "postgresql":
+        migrating = create_async_engine(engine.url, poolclass=NullPool, connect_args={"timeout": CONNECT_TIMEOUT})
+        try:
+            await _upgrade(migrating, revision)
+        finally:
+            await migrating.dispose()
+        return
+    await _upgrade(engine, revision)
+
+
+async def _upgrade(engine: AsyncEngine, revision: str) -> None:
     def run(sync_connection) -> None:
         if sync_connection.dialect.name == "postgresql":
             sync_connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK})")
@@ -86,3 +118,62 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 def describe_url(url: str) -> str:
     """The URL with any password hidden, for logs and messages."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+# SQLSTATE prefixes meaning "the server is not there for us right now": connection exceptions (08),
+# operator intervention (57P: shutdown, crash restart, "cannot connect now" while starting), too many
+# connections (53300).
+UNAVAILABLE_SQLSTATES = ("08", "57P", "53300")
+# SQLite's ways of saying the file cannot be used at the moment (after the busy timeout, for locks).
+SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk i/o error")
+DRIVER_MODULES = ("asyncpg", "aiosqlite", "sqlalchemy.pool", "sqlalchemy.connectors", "sqlalchemy.dialects")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database could not be reached (a transient outage), not a bug.
+
+    True for a connection the driver found closed or refused, a server shutting down or starting
+    up, too many connections, an exhausted pool, and a network error or timeout raised inside the
+    database driver. A programming error, a constraint violation, or a network error from a chat
+    platform is not an outage and stays an error.
+    """
+    for link in _causes(exc):
+        if isinstance(link, sa_exc.DBAPIError) and link.connection_invalidated:
+            return True
+        if isinstance(link, sa_exc.TimeoutError):  # no pooled connection freed up in time
+            return True
+        sqlstate = getattr(link, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(UNAVAILABLE_SQLSTATES):
+            return True
+        if type(link).__name__ == "ConnectionDoesNotExistError":  # asyncpg: closed in the middle of a query
+            return True
+        if isinstance(link, sqlite3.OperationalError) and str(link).lower().startswith(SQLITE_UNAVAILABLE):
+            return True
+        if isinstance(link, (OSError, TimeoutError)) and _raised_in_driver(link):
+            return True
+    return False
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One line naming a database failure for logs: the driver's error class and message, no SQL or parameters."""
+    root = list(_causes(exc))[-1]
+    message = " ".join(str(root).split())[:200]
+    return f"{type(root).__name__}: {message}" if message else type(root).__name__
+
+
+def _causes(exc: BaseException):
+    """`exc`, then what it wraps (SQLAlchemy's `.orig`, `raise ... from`), innermost last."""
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        yield link
+        wrapped = getattr(link, "orig", None)
+        link = wrapped if isinstance(wrapped, BaseException) else link.__cause__
+
+
+def _raised_in_driver(exc: BaseException) -> bool:
+    """The error passed through the database driver or the pool's connect (not a chat platform call)."""
+    return any(
+        str(frame.f_globals.get("__name__", "")).startswith(DRIVER_MODULES) for frame, _ in traceback.walk_tb(exc.__traceback__)
+    )
