@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.ports import ChannelRef
@@ -15,6 +16,23 @@ from bot.schedule_rules import (
     parse_post_time,
     reveal_from_storage,
 )
+
+
+# A tick builds a Schedule per due row: stored zones, times and day sets repeat, so parse each once.
+@lru_cache(maxsize=1024)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@lru_cache(maxsize=4096)
+def _post_time(text: str) -> time:
+    return parse_post_time(text)
+
+
+@lru_cache(maxsize=1024)
+def _days(spec: str) -> frozenset[int]:
+    return parse_days(spec)
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -46,9 +64,9 @@ class Schedule:
             id=row.id,
             channel=ChannelRef(row.platform, row.workspace_id, row.channel_id),
             rule=PostingRule(
-                at=parse_post_time(row.post_time),
-                zone=ZoneInfo(row.timezone),
-                days=parse_days(row.days),
+                at=_post_time(row.post_time),
+                zone=_zone(row.timezone),
+                days=_days(row.days),
             ),
             reveal=reveal_from_storage(row.reveal_kind, row.reveal_value),
             mode=row.mode,

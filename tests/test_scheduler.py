@@ -54,14 +54,17 @@ async def test_tick_touches_only_due_schedules_through_an_index(settings):
         # Work per tick is a handful of statements per due post, whatever the number of channels.
         assert len(statements) < 40 * DUE
 
-        due_query = "SELECT id FROM schedules WHERE next_post_at <= {p} ORDER BY next_post_at LIMIT 200"
+        # The tick's due query: the platforms this process serves and a "due at" range (migration 0009).
+        due_query = (
+            "SELECT id FROM schedules WHERE next_post_at <= {p} AND platform IN ('test') ORDER BY next_post_at LIMIT 200"
+        )
         async with app.ctx.engine.connect() as conn:
             if dialect == "sqlite":
                 plan = (await conn.execute(text("EXPLAIN QUERY PLAN " + due_query.format(p="'2026-11-23 09:00:00'")))).all()
-                assert any("ix_schedules_next_post_at" in str(row) for row in plan), plan
+                assert any("ix_schedules_platform_next_post_at" in str(row) for row in plan), plan
             else:
                 plan = (await conn.execute(text("EXPLAIN " + due_query.format(p="now()")))).scalars().all()
-                assert any("ix_schedules_next_post_at" in line for line in plan), plan
+                assert any("ix_schedules_platform_next_post_at" in line for line in plan), plan
     finally:
         await app.close()
 

@@ -46,7 +46,14 @@ def create_engine(url: str, *, command_timeout: float | None = COMMAND_TIMEOUT) 
         url,
         pool_pre_ping=True,
         pool_recycle=POOL_RECYCLE,
-        connect_args={"timeout": CONNECT_TIMEOUT, "command_timeout": command_timeout},
+        connect_args={
+            "timeout": CONNECT_TIMEOUT,
+            "command_timeout": command_timeout,
+            # asyncpg prepares every statement; after five runs PostgreSQL may switch to a generic plan
+            # that ignores the channel being asked about, and a big channel's leaderboard then scans
+            # far more than it needs. Planning per call costs little next to that (see benchmarks/).
+            "server_settings": {"plan_cache_mode": "force_custom_plan"},
+        },
     )
 
 
@@ -62,6 +69,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA cache_size=-32768")  # 32 MB of page cache: leaderboards read big index ranges
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

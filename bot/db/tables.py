@@ -64,7 +64,8 @@ schedules = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("platform", "workspace_id", "channel_id"),
-    Index(None, "next_post_at"),
+    # Due work asks "platform IN (...) AND next_post_at <= now": the platform leads (migration 0009).
+    Index(None, "platform", "next_post_at"),
 )
 
 posts = Table(
@@ -115,7 +116,9 @@ answers = Table(
     Column("edit_count", Integer, nullable=False, server_default="0"),
     Column("edited_at", UTCDateTime, nullable=True),
     UniqueConstraint("post_id", "member_id"),
-    Index(None, "platform", "workspace_id", "channel_id", "answered_at"),
+    # A channel's answers by time, with what the leaderboards sum, so a period's totals are read from the
+    # index alone (migration 0009).
+    Index("ix_answers_channel_totals", "platform", "workspace_id", "channel_id", "answered_at", "late", "member_id", "points"),
 )
 
 answer_edits = Table(
@@ -321,7 +324,7 @@ seasons = Table(
 # `champion_next_at` holds the next local start of a month; the scheduler finds due channels by its index.
 schedules.append_column(Column("champion", Boolean, nullable=False, server_default="0"))
 schedules.append_column(Column("champion_next_at", UTCDateTime, nullable=True))
-Index("ix_schedules_champion_next_at", schedules.c.champion_next_at)
+Index("ix_schedules_platform_champion_next_at", schedules.c.platform, schedules.c.champion_next_at)  # migration 0009
 
 # One row per channel and month, claimed with INSERT ... ON CONFLICT DO NOTHING before announcing,
 # so a month's champion is announced once however many instances tick or restart.

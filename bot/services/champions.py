@@ -84,7 +84,7 @@ async def run_due(ctx: Context, report) -> None:
     """
     platforms = list(ctx.ports)
     table = champion_announcements
-    while True:
+    while not ctx.stopping:
         now = ctx.clock.now()
         async with ctx.engine.connect() as conn:
             stale = (
@@ -107,6 +107,8 @@ async def run_due(ctx: Context, report) -> None:
         for claim in await _retake_stale(ctx, stale):
             await _guarded(ctx, report, claim)
         for row in rows:
+            if ctx.stopping:  # shutting down: take no new claims
+                return
             claim = await _claim(ctx, row)
             if claim is not None:
                 await _guarded(ctx, report, claim)
@@ -245,12 +247,36 @@ async def _finish(ctx: Context, claim: ChampionClaim, *, status: str, winners: s
 
 async def next_due_at(ctx: Context, conn) -> datetime | None:
     """The earliest instant a champion announcement (or a stale claim's retry) falls due."""
+    queries = next_due_queries(ctx)
+    if not queries:
+        return None
+    return earliest_due(ctx, (await conn.execute(select(*queries))).one())
+
+
+def next_due_queries(ctx: Context) -> list:
+    """Scalar subqueries for `earliest_due`, to select alone or with the scheduler's own (bot.due_work).
+
+    One lookup per platform in the (platform, champion_next_at) index; a minimum over `platform IN (...)`
+    would read every schedule of those platforms. The last one is the oldest claim left by a stopped instance.
+    """
     platforms = list(ctx.ports)
+    if not platforms:
+        return []
     table = champion_announcements
-    due_query = select(func.min(schedules.c.champion_next_at)).where(schedules.c.platform.in_(platforms))
-    stale_query = select(func.min(table.c.claimed_at)).where(table.c.status == "claimed", table.c.platform.in_(platforms))
-    due, stale = (await conn.execute(select(due_query.scalar_subquery(), stale_query.scalar_subquery()))).one()
-    found = [d for d in (due, stale + ctx.settings.claim_timeout if stale is not None else None) if d is not None]
+    due = [
+        select(func.min(schedules.c.champion_next_at)).where(schedules.c.platform == platform).scalar_subquery()
+        for platform in platforms
+    ]
+    stale = select(func.min(table.c.claimed_at)).where(table.c.status == "claimed", table.c.platform.in_(platforms))
+    return [*due, stale.scalar_subquery()]
+
+
+def earliest_due(ctx: Context, values) -> datetime | None:
+    """The earliest instant among the values `next_due_queries` selected."""
+    if not values:
+        return None
+    *due, stale = values
+    found = [d for d in (*due, stale + ctx.settings.claim_timeout if stale is not None else None) if d is not None]
     return min(found) if found else None
 
 
