@@ -27,6 +27,8 @@ class Settings:
     max_answer_chars: int = 4000
     freeze_every: int = 5  # an on-time answer that brings a member's count to a multiple of this earns a streak freeze
     freeze_max: int = 2  # streak freezes a member can hold at once
+    # Due posts and reveals worked on at once by one process (bot/due_work.py); each waits on its platform.
+    post_concurrency: int = 32
     log_level: str = "INFO"
     log_format: str = "text"  # text for people, json for log pipelines (one object per line)
     ops_host: str = "0.0.0.0"
@@ -62,6 +64,7 @@ class Settings:
             max_answer_chars=int(_positive_float(env, "QOTD_MAX_ANSWER_CHARS", 4000)),
             freeze_every=_whole_number(env, "QOTD_FREEZE_EVERY", 5, minimum=1),
             freeze_max=_whole_number(env, "QOTD_FREEZE_MAX", 2, minimum=0),
+            post_concurrency=_whole_number(env, "QOTD_POST_CONCURRENCY", 32, minimum=1),
             log_level=(env.get("QOTD_LOG_LEVEL") or "INFO").upper(),
             log_format=_choice(env, "QOTD_LOG_FORMAT", ("text", "json"), "text"),
             ops_host=env.get("QOTD_OPS_HOST") or "0.0.0.0",

@@ -4,10 +4,17 @@ Cost grows with the number of due items, not configured channels: every query
 here is an index range scan on a "due at" column (schedules.next_post_at,
 posts (status, reveal_at), posts (status, claimed_at), schedules.champion_next_at,
 champion_announcements (status, claimed_at)).
+
+Due posts and reveals are worked on concurrently, at most `post_concurrency`
+(QOTD_POST_CONCURRENCY) at a time: while one waits for the platform, the next
+is claimed. Exactly-once still comes from the database claims, each post's
+failure is still its own, and on shutdown no new claim is taken while the
+ones in hand finish.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,20 +63,25 @@ async def run_due_work(ctx: Context) -> TickReport:
 async def _reveal_due(ctx: Context, report: TickReport) -> None:
     now = ctx.clock.now()
     platforms = list(ctx.ports)
+
+    async def due(limit: int):
+        async with ctx.engine.connect() as conn:
+            return (
+                await conn.execute(
+                    select(posts.c.id)
+                    .where(posts.c.status == "posted", posts.c.reveal_at <= now, posts.c.platform.in_(platforms))
+                    .order_by(posts.c.reveal_at)
+                    .limit(limit)
+                )
+            ).all()
+
+    async def reveal(row) -> None:
+        if not ctx.stopping:
+            await _guard(report, "reveal", row.id, reveal_post(ctx, row.id), "revealed")
+
+    await _each_due(ctx, due, reveal)
     async with ctx.engine.connect() as conn:
-        due = (
-            await conn.execute(
-                select(posts.c.id)
-                .where(posts.c.status == "posted", posts.c.reveal_at <= now, posts.c.platform.in_(platforms))
-                .order_by(posts.c.reveal_at)
-                .limit(BATCH)
-            )
-        ).scalars().all()
         stale = (await conn.execute(_stale(ctx, "revealing", now, posts.c.id, posts.c.claim_token))).all()
-    for post_id in due:
-        if ctx.stopping:
-            return
-        await _guard(report, "reveal", post_id, reveal_post(ctx, post_id), "revealed")
     for post_id, old_token in stale:
         if ctx.stopping:
             return
@@ -119,29 +131,95 @@ async def _retry_stale_claims(ctx: Context, report: TickReport) -> None:
 
 async def _post_due(ctx: Context, report: TickReport) -> None:
     platforms = list(ctx.ports)
-    while not ctx.stopping:
-        now = ctx.clock.now()
+    # Claims and "posted" marks made meanwhile share transactions; one at a time, nothing waits for company.
+    batch = posting.PostingBatch(ctx, linger=None if ctx.settings.post_concurrency > 1 else 0.0)
+
+    async def due(limit: int):
         async with ctx.engine.connect() as conn:
-            rows = (
+            return (
                 await conn.execute(
                     select(schedules)
-                    .where(schedules.c.next_post_at <= now, schedules.c.platform.in_(platforms))
+                    .where(schedules.c.next_post_at <= ctx.clock.now(), schedules.c.platform.in_(platforms))
                     .order_by(schedules.c.next_post_at)
-                    .limit(BATCH)
+                    .limit(limit)
                 )
             ).all()
-        for row in rows:
-            if ctx.stopping:
-                return
-            schedule = Schedule.from_row(row)
-            claim = await posting.claim_scheduled(ctx, schedule)
-            if claim is None:
-                if schedule.next_post_at and schedule.next_post_at < now - ctx.settings.missed_post_grace:
-                    report.skipped += 1
-                continue
-            await _guard(report, "post", claim.post_id, posting.deliver(ctx, claim), "posted")
-        if len(rows) < BATCH:
+
+    async def post(row) -> None:
+        if ctx.stopping:  # shutting down: no new claims
             return
+        now = ctx.clock.now()
+        schedule = Schedule.from_row(row)
+        try:
+            claim = await posting.claim_scheduled(ctx, schedule, batch=batch)
+        except Exception as exc:  # one channel's failure must not stop the others; the schedule stays due
+            _failed(report, f"claim {schedule.id}", f"claim the post of schedule {schedule.id}", exc)
+            return
+        if claim is None:
+            if schedule.next_post_at and schedule.next_post_at < now - ctx.settings.missed_post_grace:
+                report.skipped += 1
+            return
+        await _guard(report, "post", claim.post_id, posting.deliver(ctx, claim, batch=batch), "posted")
+
+    await _each_due(ctx, due, post)
+
+
+async def _each_due(ctx: Context, due, work) -> None:
+    """Run `work(row)` for every row `due(limit)` returns, `post_concurrency` at a time, until none is left.
+
+    Rows handed out are remembered: a row whose work has started but not yet committed its claim can
+    still look due to the next query (at most `post_concurrency` of them, hence the larger limit), and
+    one whose claim failed stays due until the next tick. Stops handing out work on shutdown; leaving
+    waits for the work in flight.
+    """
+    limit = ctx.settings.post_concurrency
+    handed_out: set[int] = set()
+    async with _InFlight(limit) as in_flight:
+        while not ctx.stopping:
+            window = BATCH + limit
+            rows = await due(window)
+            fresh = [row for row in rows if row.id not in handed_out]
+            for row in fresh:
+                if ctx.stopping:
+                    return
+                handed_out.add(row.id)
+                await in_flight.start(work(row))
+            if len(rows) < window or not fresh:
+                return
+
+
+class _InFlight:
+    """At most `limit` tasks at once: `start` waits for a free place; leaving the block waits for every task."""
+
+    def __init__(self, limit: int) -> None:
+        self._places = asyncio.Semaphore(max(1, limit))
+        self._tasks: set[asyncio.Task] = set()
+
+    async def start(self, work) -> None:
+        try:
+            await self._places.acquire()
+        except BaseException:
+            work.close()
+            raise
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        self._places.release()
+        if not task.cancelled() and task.exception() is not None:  # work guards its own failures; this is a bug
+            log.error("due work failed unexpectedly", exc_info=task.exception())
+
+    async def __aenter__(self) -> "_InFlight":
+        return self
+
+    async def __aexit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            for task in self._tasks:
+                task.cancel()
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
 
 
 async def _guard(report: TickReport, action: str, post_id: int, work, counter: str) -> None:
@@ -153,34 +231,46 @@ async def _run_guarded(report: TickReport, action: str, post_id: int, work, coun
     try:
         done = await work
     except Exception as exc:  # one channel's failure must not stop the others
-        report.failed += 1
-        report.errors.append(f"{action} {post_id}: {exc}")
-        log.error("could not %s post %s: %s; it will be retried", action, post_id, exc, exc_info=log.isEnabledFor(logging.DEBUG))
+        _failed(report, f"{action} {post_id}", f"{action} post {post_id}", exc)
         return
     if done:
         setattr(report, counter, getattr(report, counter) + 1)
 
 
+def _failed(report: TickReport, label: str, doing: str, exc: Exception) -> None:
+    report.failed += 1
+    report.errors.append(f"{label}: {exc}")
+    log.error("could not %s: %s; it will be retried", doing, exc, exc_info=log.isEnabledFor(logging.DEBUG))
+
+
 async def next_due_at(ctx: Context) -> datetime | None:
-    """The earliest instant anything becomes due (a post, a reveal or a stale claim)."""
+    """The earliest instant anything becomes due (a post, a reveal, a stale claim or a champion announcement).
+
+    Index lookups in one statement. The earliest post is looked up per platform, which the
+    (platform, next_post_at) index answers at once; a minimum over `platform IN (...)` would read every
+    schedule of those platforms (see benchmarks/bench_tick.py).
+    """
+    platforms = list(ctx.ports)
+    if not platforms:
+        return None
+    earliest_posts = [
+        select(func.min(schedules.c.next_post_at)).where(schedules.c.platform == platform).scalar_subquery()
+        for platform in platforms
+    ]
+    earliest_reveal = (
+        select(func.min(posts.c.reveal_at)).where(posts.c.status == "posted", posts.c.platform.in_(platforms)).scalar_subquery()
+    )
+    oldest_claim = (
+        select(func.min(posts.c.claimed_at))
+        .where(posts.c.status.in_(("claimed", "revealing")), posts.c.platform.in_(platforms))
+        .scalar_subquery()
+    )
+    champion_queries = champions.next_due_queries(ctx)
     async with ctx.engine.connect() as conn:
-        platforms = list(ctx.ports)
-        candidates = [
-            (await conn.execute(select(func.min(schedules.c.next_post_at)).where(schedules.c.platform.in_(platforms)))).scalar(),
-            (
-                await conn.execute(
-                    select(func.min(posts.c.reveal_at)).where(posts.c.status == "posted", posts.c.platform.in_(platforms))
-                )
-            ).scalar(),
-        ]
-        stale = (
-            await conn.execute(
-                select(func.min(posts.c.claimed_at)).where(
-                    posts.c.status.in_(("claimed", "revealing")), posts.c.platform.in_(platforms)
-                )
-            )
-        ).scalar()
-        candidates.append(await champions.next_due_at(ctx, conn))
+        row = (await conn.execute(select(*earliest_posts, earliest_reveal, oldest_claim, *champion_queries))).one()
+    count = len(platforms)
+    reveal_at, stale = row[count], row[count + 1]
+    candidates = [*row[:count], reveal_at, champions.earliest_due(ctx, row[count + 2 :])]
     if stale is not None:
         candidates.append(stale + ctx.settings.claim_timeout)
     found = [c for c in candidates if c is not None]

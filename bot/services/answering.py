@@ -1,24 +1,35 @@
-"""Recording members' answers: first answer counts, later ones are kept as edits, late ones are marked."""
+"""Recording members' answers: first answer counts, later ones are kept as edits, late ones are marked.
+
+An answer is one short transaction of a few prepared statements: the delivery is recorded (so a
+platform's retry is harmless), one query finds the question together with the member's earlier
+answer to it and their standing in the channel, then the answer row and the member's counters are
+written. The counters move relative to the stored row (`current_streak + 1`), so concurrent
+answers never lose an increment; the row lock the upsert takes keeps the streak freeze decision
+right. Statements are built once per database dialect and reused with new parameters.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, bindparam, case, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.context import Context
 from bot.db.deliveries import first_delivery
-from bot.db.scoping import channel_values, in_channel
-from bot.db.statements import insert_ignoring_conflict, upsert
 from bot.db.tables import answer_edits, answers, member_stats, posts
 from bot.errors import InvalidInput, NotFound
 from bot.ports import AnswerEcho, ChannelRef, Member, PostedRef, Reply
 from bot.scoring import points_for_on_time
-from bot.services.streak_freezes import record_on_time_answer
 from bot.services.spaced_review import record_daily_answer
+from bot.services.streak_freezes import record_on_time_answer
 
 log = logging.getLogger(__name__)
+
+ANSWERABLE = ("posted", "revealing", "revealed")
+STATS_KEY = ["platform", "workspace_id", "channel_id", "member_id"]
 
 
 @dataclass(frozen=True)
@@ -58,19 +69,12 @@ async def submit_answer(ctx: Context, event: AnswerSubmitted) -> Reply:
         if post is None:
             raise NotFound("there is no question to answer in this channel yet")
         late = post.status != "posted" or (post.reveal_at is not None and now >= post.reveal_at)
-        existing = (
-            await conn.execute(
-                select(answers).where(answers.c.post_id == post.id, answers.c.member_id == event.member.id)
-            )
-        ).first()
-        if existing is not None:
-            await _record_edit(conn, channel, existing, text, now, late)
-            outcome = "edit"
-            streak = freezes_earned = None
+        if post.answer_id is not None:
+            await _record_edit(conn, channel, post.answer_id, text, now, late)
+            outcome, streak, freezes_earned = "edit", None, None
         else:
-            streak, freezes_earned = await _record_first(conn, ctx, channel, post, event.member, text, now, late)
-            outcome = "late" if late else "on_time"
-            if not late:  # spaced repetition: the member has now seen this question (a first exposure)
+            outcome, streak, freezes_earned = await _record_first(conn, ctx, channel, post, event.member, text, now, late)
+            if outcome == "on_time":  # spaced repetition: the member has now seen this question (a first exposure)
                 await record_daily_answer(conn, ctx, channel, event.member.id, post, now)
     if post.mode == "thread" and not event.already_visible and outcome != "edit":
         try:
@@ -84,106 +88,173 @@ async def submit_answer(ctx: Context, event: AnswerSubmitted) -> Reply:
     return _acknowledge(post, outcome, streak, freezes_earned)
 
 
+# ---- the prepared statements ----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def _find_post_query(pinned_by: str | None):
+    """The question answered (the channel's latest, or the one pinned by post id or thread), with the member's
+    earlier answer to it (`answer_id`) and their streak in the channel (`streak_before`), in one query.
+    """
+    member = bindparam("member_id")
+    joined = posts.outerjoin(answers, and_(answers.c.post_id == posts.c.id, answers.c.member_id == member)).outerjoin(
+        member_stats,
+        and_(
+            member_stats.c.platform == posts.c.platform,
+            member_stats.c.workspace_id == posts.c.workspace_id,
+            member_stats.c.channel_id == posts.c.channel_id,
+            member_stats.c.member_id == member,
+        ),
+    )
+    query = (
+        select(posts, answers.c.id.label("answer_id"), member_stats.c.current_streak.label("streak_before"))
+        .select_from(joined)
+        .where(
+            posts.c.platform == bindparam("platform"),
+            posts.c.workspace_id == bindparam("workspace_id"),
+            posts.c.channel_id == bindparam("channel_id"),
+            or_(*(posts.c.status == status for status in ANSWERABLE)),  # plain binds: no per-call expanding
+        )
+    )
+    if pinned_by == "post":
+        query = query.where(posts.c.id == bindparam("post_id"))
+    elif pinned_by == "thread":
+        query = query.where(posts.c.thread_id == bindparam("thread_id"))
+    # FOR SHARE (of the post only): a reveal that flips the status waits for this answer to commit.
+    return query.order_by(posts.c.id.desc()).limit(1).with_for_update(read=True, of=posts)
+
+
+@dataclass(frozen=True)
+class _Statements:
+    insert_answer: object
+    on_time_stats: object
+    late_stats: object
+
+
+@lru_cache(maxsize=None)
+def _statements(dialect: str) -> _Statements:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    on_time, late = insert(member_stats), insert(member_stats)
+    stored = member_stats.c
+    return _Statements(
+        insert_answer=insert(answers).on_conflict_do_nothing(index_elements=["post_id", "member_id"]).returning(answers.c.id),
+        # Relative to the stored row: the upsert's row lock orders concurrent answers, none is lost.
+        on_time_stats=on_time.on_conflict_do_update(
+            index_elements=STATS_KEY,
+            set_={
+                "display_name": on_time.excluded.display_name,
+                "current_streak": stored.current_streak + 1,
+                "longest_streak": case(
+                    (stored.longest_streak > stored.current_streak, stored.longest_streak), else_=stored.current_streak + 1
+                ),
+                "on_time_answers": stored.on_time_answers + 1,
+                "points": stored.points + on_time.excluded.points,
+                "last_answered_at": on_time.excluded.last_answered_at,
+            },
+        ).returning(stored.current_streak, stored.on_time_answers, stored.freezes),
+        late_stats=late.on_conflict_do_update(
+            index_elements=STATS_KEY,
+            set_={
+                "display_name": late.excluded.display_name,
+                "late_answers": stored.late_answers + 1,
+                "last_answered_at": late.excluded.last_answered_at,
+            },
+        ),
+    )
+
+
+_EDIT_ANSWER = (
+    update(answers)
+    .where(answers.c.id == bindparam("answer_id"))
+    .values(edit_count=answers.c.edit_count + 1, edited_at=bindparam("when"))
+)
+_EXISTING_ANSWER = select(answers.c.id).where(
+    answers.c.post_id == bindparam("post_id"), answers.c.member_id == bindparam("member_id")
+)
+
+
 async def _find_post(conn, event: AnswerSubmitted):
-    query = select(posts).where(in_channel(posts, event.channel), posts.c.status.in_(("posted", "revealing", "revealed")))
+    channel = event.channel
+    params = {
+        "platform": channel.platform,
+        "workspace_id": channel.workspace_id,
+        "channel_id": channel.channel_id,
+        "member_id": event.member.id,
+    }
     if event.post_id is not None:
-        query = query.where(posts.c.id == event.post_id)
+        pinned_by, params["post_id"] = "post", event.post_id
     elif event.thread_id is not None:
-        query = query.where(posts.c.thread_id == event.thread_id)
-    query = query.order_by(posts.c.id.desc()).limit(1)
-    # FOR SHARE: a reveal that flips the status waits for this answer to commit.
-    query = query.with_for_update(read=True)
-    return (await conn.execute(query)).first()
+        pinned_by, params["thread_id"] = "thread", event.thread_id
+    else:
+        pinned_by = None
+    return (await conn.execute(_find_post_query(pinned_by), params)).first()
 
 
 async def _record_first(
     conn, ctx: Context, channel: ChannelRef, post, member: Member, text: str, now, late: bool
-) -> tuple[int | None, int | None]:
-    """Returns (streak after, freezes held if this answer earned one)."""
-    stats = (
-        await conn.execute(
-            select(member_stats)
-            .where(in_channel(member_stats, channel), member_stats.c.member_id == member.id)
-            .with_for_update()
-        )
-    ).first()
-    streak_before = stats.current_streak if stats else 0
+) -> tuple[str, int | None, int | None]:
+    """Returns (outcome, streak after, freezes held if this answer earned one)."""
+    statements = _statements(conn.dialect.name)
+    streak_before = post.streak_before or 0
     points = 0 if late else points_for_on_time(streak_before)
-    answer_id = await insert_ignoring_conflict(
-        conn,
-        answers,
-        {
-            **channel_values(channel),
-            "post_id": post.id,
-            "member_id": member.id,
-            "member_name": member.name[:100],
-            "text": text,
-            "answered_at": now,
-            "late": late,
-            "points": points,
-        },
-        conflict=["post_id", "member_id"],
-        returning="id",
-    )
+    scope = {"platform": channel.platform, "workspace_id": channel.workspace_id, "channel_id": channel.channel_id}
+    name = member.name[:100]
+    answer_id = (
+        await conn.execute(
+            statements.insert_answer,
+            {
+                **scope,
+                "post_id": post.id,
+                "member_id": member.id,
+                "member_name": name,
+                "text": text,
+                "answered_at": now,
+                "late": late,
+                "points": points,
+            },
+        )
+    ).scalar()
     if answer_id is None:  # a concurrent first answer won; this one is an edit
-        existing = (
-            await conn.execute(select(answers).where(answers.c.post_id == post.id, answers.c.member_id == member.id))
-        ).first()
+        existing = (await conn.execute(_EXISTING_ANSWER, {"post_id": post.id, "member_id": member.id})).scalar()
         await _record_edit(conn, channel, existing, text, now, late)
-        return None, None
-    streak_after = streak_before if late else streak_before + 1
-    base = {**channel_values(channel), "member_id": member.id, "display_name": member.name[:100]}
+        return "edit", None, None
+    stats = {**scope, "member_id": member.id, "display_name": name, "last_answered_at": now}
     if late:
-        values = {**base, "late_answers": 1, "last_answered_at": now}
-        changes = {"display_name": member.name[:100], "late_answers": member_stats.c.late_answers + 1, "last_answered_at": now}
-    else:
-        values = {
-            **base,
-            "current_streak": streak_after,
-            "longest_streak": streak_after,
-            "on_time_answers": 1,
-            "points": points,
-            "last_answered_at": now,
-        }
-        longest = max(streak_after, stats.longest_streak if stats else 0)
-        changes = {
-            "display_name": member.name[:100],
-            "current_streak": streak_after,
-            "longest_streak": longest,
-            "on_time_answers": member_stats.c.on_time_answers + 1,
-            "points": member_stats.c.points + points,
-            "last_answered_at": now,
-        }
-    await upsert(conn, member_stats, values, ["platform", "workspace_id", "channel_id", "member_id"], changes)
-    freezes_earned = None
-    if not late:
-        freezes_earned = await record_on_time_answer(
-            conn,
-            ctx,
-            channel,
-            member.id,
-            post.id,
-            answer_id,
-            on_time_answers_after=(stats.on_time_answers if stats else 0) + 1,
-            freezes_held=stats.freezes if stats else 0,
-            now=now,
+        await conn.execute(statements.late_stats, {**stats, "late_answers": 1})
+        return "late", streak_before, None
+    after = (
+        await conn.execute(
+            statements.on_time_stats,
+            {**stats, "current_streak": 1, "longest_streak": 1, "on_time_answers": 1, "points": points},
         )
-    return streak_after, freezes_earned
-
-
-async def _record_edit(conn, channel: ChannelRef, existing, text: str, now, late: bool) -> None:
-    await conn.execute(
-        answer_edits.insert().values(
-            platform=channel.platform, workspace_id=channel.workspace_id, answer_id=existing.id, text=text, edited_at=now, late=late
-        )
+    ).one()
+    freezes_earned = await record_on_time_answer(
+        conn,
+        ctx,
+        channel,
+        member.id,
+        post.id,
+        answer_id,
+        on_time_answers_after=after.on_time_answers,
+        freezes_held=after.freezes,
+        now=now,
     )
+    return "on_time", after.current_streak, freezes_earned
+
+
+async def _record_edit(conn, channel: ChannelRef, answer_id: int, text: str, now, late: bool) -> None:
     await conn.execute(
-        update(answers)
-        .where(answers.c.id == existing.id)
-        .values(edit_count=answers.c.edit_count + 1, edited_at=now)
+        answer_edits.insert(),
+        {
+            "platform": channel.platform,
+            "workspace_id": channel.workspace_id,
+            "answer_id": answer_id,
+            "text": text,
+            "edited_at": now,
+            "late": late,
+        },
     )
-
-
+    await conn.execute(_EDIT_ANSWER, {"answer_id": answer_id, "when": now})
 def _acknowledge(post, outcome: str, streak: int | None, freezes_earned: int | None = None) -> Reply:
     """The member's confirmation; `data["outcome"]` is on_time, late or edit for adapters."""
     number = f"question #{post.seq}"
