@@ -62,6 +62,12 @@ class QuestionPost:
     reveal_at: datetime
     timezone: str
     scheduled: bool
+    # Whether an earlier attempt to post this question may have reached the platform (its claim
+    # was taken over after a failure, a timeout or a crash). Adapters then look in the channel for
+    # that message before posting, so a message accepted but never acknowledged is not posted
+    # twice. True when unknown: False is only for a fresh claim's first delivery, which skips the
+    # look-up (one Web API call per post saved on the happy path).
+    retry: bool = True
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,10 @@ class RevealMessage:
     private_answers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     # A question a member suggested names them: "Suggested by alice" (empty for built-in questions).
     credit: str = ""
+    # As for `QuestionPost.retry`: an earlier attempt at this reveal may have posted some of it
+    # (the reveal is being resumed after its instance stopped), so adapters skip what is already
+    # in the thread. True when unknown.
+    retry: bool = True
 
 
 class ChatPort(Protocol):

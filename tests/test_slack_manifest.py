@@ -22,7 +22,8 @@ METHOD_SCOPES = {
     "chat_postEphemeral": "chat:write",
     "chat_update": "chat:write",
     "chat_delete": "chat:write",
-    "conversations_history": "channels:history",
+    "conversations_history": "channels:history",  # finding a question whose post got no answer (port.py)
+    "conversations_replies": "channels:history",  # finding the pages of a reveal that was cut short
     "users_info": "users:read",
     "usergroups_users_list": "usergroups:read",
     "views_open": None,

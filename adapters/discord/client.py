@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -27,6 +28,25 @@ HINT = (
 COUNTED = "✅"
 NOT_COUNTED = "⚠️"
 MAX_HINTED = 10_000
+# Seconds one REST request may take before it counts as unanswered. discord.py's own session
+# waits 5 minutes; a post stuck that long would still be in flight when its claim goes stale
+# (QOTD_CLAIM_TIMEOUT, 2 minutes) and another instance retries it.
+REST_TIMEOUT = 30.0
+
+
+def bound_rest_requests(client: QotdDiscordClient) -> None:
+    """Give every REST request (each of discord.py's own retries) `client.rest_timeout` seconds.
+
+    A request that times out raises `TimeoutError` from the call that made it; the gateway
+    websocket and interaction webhooks are not affected.
+    """
+    request = client.http.request
+
+    async def request_with_timeout(route, **kwargs):
+        kwargs.setdefault("timeout", aiohttp.ClientTimeout(total=client.rest_timeout))
+        return await request(route, **kwargs)
+
+    client.http.request = request_with_timeout  # type: ignore[method-assign]
 
 
 class StartupError(Exception):
@@ -51,6 +71,7 @@ class QotdDiscordClient(discord.AutoShardedClient):
         test_guild_id: int | None = None,
         admin_role_id: int | None = None,
         thread_on_reveal: str = "archive",
+        rest_timeout: float = REST_TIMEOUT,
         **options,
     ) -> None:
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # no voice here: no warnings about it
@@ -58,6 +79,8 @@ class QotdDiscordClient(discord.AutoShardedClient):
         intents.message_content = message_content
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         super().__init__(intents=intents, **options)
+        self.rest_timeout = rest_timeout
+        bound_rest_requests(self)
         self.qotd = qotd
         self.tree = QotdTree(self)
         self.tree.add_command(QotdGroup())

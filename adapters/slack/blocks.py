@@ -113,6 +113,59 @@ def question_blocks(post: QuestionPost) -> tuple[str, list[dict]]:
     return escape(text), blocks[:MAX_BLOCKS]
 
 
+# Message metadata (https://api.slack.com/metadata) on what the app posts for a question, so an
+# attempt whose answer was lost can be found in the channel's history instead of being repeated.
+QUESTION_EVENT = "qotd_question"
+REVEAL_EVENT = "qotd_reveal"
+
+
+def question_metadata(post: QuestionPost) -> dict:
+    return {"event_type": QUESTION_EVENT, "event_payload": {"post_id": post.post_id, "question_id": post.question_id}}
+
+
+def reveal_metadata(post_id: int, page: int) -> dict:
+    return {"event_type": REVEAL_EVENT, "event_payload": {"post_id": post_id, "page": page}}
+
+
+def _payload(message: dict, event_type: str) -> dict | None:
+    metadata = message.get("metadata")
+    if isinstance(metadata, dict) and metadata.get("event_type") == event_type and isinstance(metadata.get("event_payload"), dict):
+        return metadata["event_payload"]
+    return None
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def posted_question(message: dict) -> int | None:
+    """The post id of a question message the app posted (as read from conversations.history), else None.
+
+    The metadata says it; without metadata (a message posted before it was added) the question's
+    Answer block (`qotd_post_<id>`) on a bot message does.
+    """
+    payload = _payload(message, QUESTION_EVENT)
+    if payload is not None:
+        return _int(payload.get("post_id"))
+    if message.get("bot_id"):
+        for block in message.get("blocks") or []:
+            match = re.fullmatch(r"qotd_post_(\d+)", str(block.get("block_id") or ""))
+            if match:
+                return int(match[1])
+    return None
+
+
+def revealed_page(message: dict, post_id: int) -> int | None:
+    """Which page of post `post_id`'s reveal this thread message is, if it is one."""
+    payload = _payload(message, REVEAL_EVENT)
+    if payload is None or _int(payload.get("post_id")) != post_id:
+        return None
+    return _int(payload.get("page"))
+
+
 def closed_blocks(reveal: RevealMessage) -> tuple[str, list[dict]]:
     """The original question once revealed: no button, a note that it is closed."""
     title = f"Question #{reveal.seq}"

@@ -49,7 +49,8 @@ UTC = timezone.utc
 #   commands           /qotd
 #   chat:write         questions, thread replies, reveals, private acknowledgements, closing a question
 #   channels:history   thread replies (answers) in public channels ...
-#   groups:history     ... and in private channels the app was invited to
+#   groups:history     ... and in private channels the app was invited to; both also let a retried
+#                      post or reveal find what an attempt whose answer was lost already posted
 #   users:read         members' names and whether they are workspace admins
 #   usergroups:read    SLACK_ADMIN_GROUP: members of an admin user group
 #   files:write        /qotd export's JSON and CSV files, the team report's chart

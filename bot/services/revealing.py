@@ -25,6 +25,7 @@ async def reveal_post(ctx: Context, post_id: int, *, token: str | None = None) -
     a stale `revealing` claim that `bot.due_work` took over.
     """
     now = ctx.clock.now()
+    resumed = token is not None  # an earlier attempt may have reached the platform
     if token is None:
         token = ctx.new_token()
         async with ctx.engine.begin() as conn:
@@ -47,6 +48,7 @@ async def reveal_post(ctx: Context, post_id: int, *, token: str | None = None) -
     channel = ChannelRef(post.platform, post.workspace_id, post.channel_id)
     question = await find_question(ctx, channel, post.question_id)
     message = RevealMessage(
+        retry=resumed,
         post_id=post.id,
         seq=post.seq,
         question_id=post.question_id,

@@ -27,6 +27,12 @@ initial response per interaction (40060) within a deadline (10062, 3 s by defaul
 after the initial response, 10003 Unknown Channel, 50013 Missing Permissions (channel overwrites and
 ``fake.forbid``), 160004 for a second thread on one message, 50005 for editing someone else's
 message, blank ``content`` on MESSAGE_CREATE for clients without the MESSAGE_CONTENT intent.
+
+Failures: ``fake.fail_next(...)`` answers the next matching requests with an error, and
+``fake.inject_faults(rate=0.2, kinds=("500", "429", "timeout_after_accept"), seed=1)`` makes a
+seeded share of REST requests fail: a 500 (nothing happened), a 429 with ``retry_after`` (nothing
+happened), or the request takes effect and its answer is held longer than the client waits
+("timeout_after_accept"), or the connection drops after it took effect ("disconnect_after_accept").
 """
 
 from __future__ import annotations
@@ -37,9 +43,11 @@ import copy
 import fnmatch
 import json
 import logging
+import random
 import re
 import secrets
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Callable, Iterator, Mapping, Sequence
@@ -558,9 +566,36 @@ class Fault:
     global_: bool = False
     commit: bool = False  # True: perform the request, then answer with the failure ("response lost")
     hits: int = 0
+    kind: str | None = None  # for random faults (`FakeDiscord.inject_faults`): which kind answered
 
     def matches(self, method: str, path: str) -> bool:
         return self.hits < self.times and _method_matches(self.method, method) and _path_matches(self.pattern, path)
+
+
+FAULT_KINDS = ("500", "429", "timeout_after_accept", "disconnect_after_accept")
+
+
+@dataclass
+class FaultPlan:
+    """Random, seeded failures for a share of the REST requests (see `FakeDiscord.inject_faults`)."""
+
+    rate: float
+    kinds: tuple[str, ...]
+    rng: random.Random
+    method: str | None
+    pattern: str | re.Pattern[str]
+    hold: float  # seconds a "timeout_after_accept" answer is held back
+    retry_after: tuple[float, float]  # a 429's retry_after is drawn from this range
+
+    def pick(self, method: str, path: str) -> Fault | None:
+        if not (_method_matches(self.method, method) and _path_matches(self.pattern, path)):
+            return None
+        if self.rng.random() >= self.rate:
+            return None
+        kind = self.rng.choice(self.kinds)
+        status = {"500": 500, "429": 429}.get(kind, 200)
+        retry_after = round(self.rng.uniform(*self.retry_after), 3)
+        return Fault(method, path, status, retry_after, hits=1, commit=kind not in ("500", "429"), kind=kind)
 
 
 @dataclass
@@ -752,12 +787,15 @@ class FakeDiscord:
         self.calls: list[Call] = []
         self.unhandled: list[Call] = []
         self.faults: list[Fault] = []
+        self.fault_plan: FaultPlan | None = None
+        self.fault_counts: Counter[str] = Counter()  # injected random fault kind -> how many requests it answered
         self.gateway_received: list[dict[str, Any]] = []  # every non-heartbeat payload clients sent
         self.gateway_sent: list[dict[str, Any]] = []  # every dispatch the fake sent
         self.identify_payloads: list[dict[str, Any]] = []
         self.sessions: dict[str, GatewaySession] = {}
 
         self._nonces: dict[tuple[int, int, str], tuple[int, float]] = {}
+        self._closing = asyncio.Event()
         self._connections: list[_GatewayConnection] = []
         self._calls_changed = asyncio.Condition()
         self._identified = asyncio.Event()
@@ -810,6 +848,7 @@ class FakeDiscord:
         return self
 
     async def close(self) -> None:
+        self._closing.set()  # releases held answers
         for conn in list(self._connections):
             with contextlib.suppress(Exception):
                 await conn.ws.close(code=1001, message=b"fake discord shutting down")
@@ -1045,6 +1084,35 @@ class FakeDiscord:
 
     def clear_faults(self) -> None:
         self.faults.clear()
+        self.fault_plan = None
+
+    def inject_faults(
+        self,
+        rate: float = 0.2,
+        kinds: Sequence[str] = ("500", "429", "timeout_after_accept"),
+        *,
+        seed: int = 0,
+        method: str | None = None,
+        path_pattern: str | re.Pattern[str] = "*",
+        hold: float = 1.0,
+        retry_after: tuple[float, float] = (0.05, 0.2),
+    ) -> FaultPlan:
+        """From now on a seeded `rate` of the REST requests matching `method` / `path_pattern` fail.
+
+        - "500": answered 500; the request had no effect (discord.py retries it after 1 + 2n s).
+        - "429": answered 429 with ``retry_after`` drawn from `retry_after`; the request had no effect.
+        - "timeout_after_accept": the request takes effect (a message is stored, visible to later
+          reads), then its answer is held for `hold` seconds, longer than the client should wait.
+        - "disconnect_after_accept": the request takes effect, then the connection closes unanswered.
+        `fail_next` faults come first. `fault_counts` counts what was injected; `clear_faults()` ends it.
+        """
+        unknown = set(kinds) - set(FAULT_KINDS)
+        if unknown or not kinds:
+            raise ValueError(f"fault kinds must be among {FAULT_KINDS}, not {sorted(unknown) or 'none'}")
+        self.fault_plan = FaultPlan(
+            rate, tuple(kinds), random.Random(seed), method.upper() if method else None, path_pattern, hold, retry_after
+        )
+        return self.fault_plan
 
     def delete_channel(self, channel: Any) -> None:
         """Delete a channel (and its threads) server-side: later requests to it get 404 code 10003.
@@ -1847,6 +1915,26 @@ class FakeDiscord:
                 with contextlib.suppress(Exception):
                     await self._route(request, path, body, files, call)
             return await self._finish(call, self._fault_reply(fault), record=False)
+        fault = self.fault_plan.pick(request.method, path) if self.fault_plan is not None else None
+        if fault is not None and fault.kind is not None:
+            self.fault_counts[fault.kind] += 1
+            call.fault = fault
+            if not fault.commit:
+                return await self._finish(call, self._fault_reply(fault), record=False)
+            try:  # it takes effect ...
+                reply = await self._route(request, path, body, files, call)
+            except ApiError as exc:
+                reply = _Reply(exc.status, exc.body())
+            if fault.kind == "disconnect_after_accept":  # ... and the connection drops unanswered
+                call.status, call.response = 0, reply.body
+                if request.transport is not None:
+                    request.transport.close()
+                async with self._calls_changed:
+                    self._calls_changed.notify_all()
+                return web.Response(status=500)
+            with contextlib.suppress(TimeoutError):  # ... and the answer comes too late
+                await asyncio.wait_for(self._closing.wait(), self.fault_plan.hold if self.fault_plan else 0)
+            return await self._finish(call, reply, record=False)
 
         try:
             reply = await self._route(request, path, body, files, call)

@@ -1,8 +1,14 @@
 """A fake Slack for driving the real slack-bolt / slack-sdk code offline.
 
 `FakeSlack` is an aiohttp Web API on 127.0.0.1 that records every call (method, headers,
-parameters) and keeps just enough state: users with admin flags, channels that exist, message
-timestamps. Its catch-all also records the `response_url` POSTs Bolt's `respond()` makes.
+parameters) and keeps just enough state: users with admin flags, channels that exist, the messages
+posted to them (with their metadata, readable through `conversations.history` and
+`conversations.replies`). Its catch-all also records the `response_url` POSTs Bolt's `respond()` makes.
+
+`fake.inject_faults(rate=0.2, kinds=("500", "429", "timeout_after_accept"), seed=1)` makes a seeded
+share of Web API calls fail the ways Slack does: a 500 (nothing happened), a 429 with Retry-After
+(nothing happened), or the call takes effect and its answer is held longer than the client waits
+("timeout_after_accept"), or the connection drops after it took effect ("disconnect_after_accept").
 `SlackSender` sends Slack-signed requests (slash commands, block actions, view submissions,
 event callbacks with optional retry headers) to the app under test.
 """
@@ -12,8 +18,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -35,6 +43,29 @@ class Call:
     params: dict[str, Any]
     response: dict[str, Any] | None = None
     at: float = field(default_factory=time.monotonic)
+    fault: str | None = None  # the injected fault kind that answered this call, if any
+
+
+FAULT_KINDS = ("500", "429", "timeout_after_accept", "disconnect_after_accept")
+
+
+@dataclass
+class FaultPlan:
+    """Random, seeded failures for a share of the Web API calls (see `FakeSlack.inject_faults`)."""
+
+    rate: float
+    kinds: tuple[str, ...]
+    rng: random.Random
+    methods: frozenset[str] | None  # None: every Web API method
+    hold: float  # seconds a "timeout_after_accept" answer is held back
+    retry_after: int  # the 429's Retry-After, whole seconds as Slack sends it
+
+    def pick(self, method: str) -> str | None:
+        if self.methods is not None and method not in self.methods:
+            return None
+        if self.rng.random() >= self.rate:
+            return None
+        return self.rng.choice(self.kinds)
 
 
 @dataclass
@@ -68,8 +99,13 @@ class FakeSlack:
         self.socket_url: str | None = None  # what apps.connections.open hands out (a fake Socket Mode server)
         # Files uploaded the v2 way: files.getUploadURLExternal, POST to /upload/<file id>, files.completeUploadExternal.
         self.uploads: dict[str, dict[str, Any]] = {}  # file id -> filename, length, data, channel_id, initial_comment
+        # Messages as Slack stores them, per channel, oldest first (top-level messages and thread replies).
+        self.messages: dict[str, list[dict[str, Any]]] = {}
+        self.faults: FaultPlan | None = None
+        self.fault_counts: Counter[str] = Counter()  # injected fault kind -> how many calls it answered
         self._ts = itertools.count(1)
         self._changed = asyncio.Event()
+        self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -87,6 +123,7 @@ class FakeSlack:
         return self
 
     async def __aexit__(self, *exc) -> None:
+        self._closing.set()  # releases held answers
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -120,6 +157,42 @@ class FakeSlack:
 
     def rate_limit(self, method: str, times: int = 1) -> None:
         self.rate_limited[method] = times
+
+    def inject_faults(self, rate: float = 0.2, kinds: tuple[str, ...] = ("500", "429", "timeout_after_accept"), *,
+                      seed: int = 0, methods: tuple[str, ...] | None = None, hold: float = 1.0,
+                      retry_after: int = 0) -> FaultPlan:
+        """From now on a seeded `rate` of Web API calls (of `methods`, default all) fail with one of `kinds`.
+
+        - "500": answered 500 `internal_error`; the call had no effect.
+        - "429": answered 429 `ratelimited` with `Retry-After: retry_after`; the call had no effect.
+        - "timeout_after_accept": the call takes effect (a message is stored and shows up in
+          `conversations.history`), then its answer is held for `hold` seconds, longer than the
+          client's timeout should be, so the client never learns the result.
+        - "disconnect_after_accept": the call takes effect, then the connection is closed unanswered.
+        `fault_counts` counts what was injected; `stop_faults()` ends it.
+        """
+        unknown = set(kinds) - set(FAULT_KINDS)
+        if unknown or not kinds:
+            raise ValueError(f"fault kinds must be among {FAULT_KINDS}, not {sorted(unknown) or 'none'}")
+        self.faults = FaultPlan(rate, tuple(kinds), random.Random(seed), frozenset(methods) if methods else None,
+                                hold, retry_after)
+        return self.faults
+
+    def stop_faults(self) -> None:
+        self.faults = None
+
+    def post_as(self, user_id: str, channel_id: str, text: str, *, thread_ts: str | None = None) -> dict[str, Any]:
+        """A message someone else posted (it shows up in the channel's history)."""
+        return self._store(channel_id, {"type": "message", "user": user_id, "text": text}, thread_ts)
+
+    def channel_messages(self, channel_id: str, *, top_level: bool = True) -> list[dict[str, Any]]:
+        """What is in the channel, oldest first: its top-level messages (or everything, replies included)."""
+        found = self.messages.get(channel_id, [])
+        return [m for m in found if not top_level or m.get("thread_ts") in (None, m["ts"])]
+
+    def thread_messages(self, channel_id: str, thread_ts: str) -> list[dict[str, Any]]:
+        """The replies in a thread, oldest first (without the parent)."""
+        return [m for m in self.messages.get(channel_id, []) if m.get("thread_ts") == thread_ts and m["ts"] != thread_ts]
 
     # ---- recorded calls ----------------------------------------------------------------------
     def calls_to(self, method: str) -> list[Call]:
@@ -162,6 +235,9 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
+        fault = self.faults.pick(method) if self.faults is not None else None
+        if fault is not None:
+            return await self._faulty(request, method, params, fault)
         if self.rate_limited.get(method):
             self.rate_limited[method] -= 1
             limited = {"ok": False, "error": "ratelimited"}
@@ -170,6 +246,31 @@ class FakeSlack:
         token = (request.headers.get("Authorization") or "").removeprefix("Bearer ") or str(params.get("token") or "")
         response = self._answer(method, params, token)
         self._record(Call(method, request.path, dict(request.headers), params, response))
+        return web.json_response(response)
+
+    async def _faulty(self, request: web.Request, method: str, params: dict[str, Any], fault: str) -> web.StreamResponse:
+        assert self.faults is not None
+        self.fault_counts[fault] += 1
+        headers = dict(request.headers)
+        if fault == "500":
+            failed = {"ok": False, "error": "internal_error"}
+            self._record(Call(method, request.path, headers, params, failed, fault=fault))
+            return web.json_response(failed, status=500)
+        if fault == "429":
+            limited = {"ok": False, "error": "ratelimited"}
+            self._record(Call(method, request.path, headers, params, limited, fault=fault))
+            return web.json_response(limited, status=429, headers={"Retry-After": str(self.faults.retry_after)})
+        token = (request.headers.get("Authorization") or "").removeprefix("Bearer ") or str(params.get("token") or "")
+        response = self._answer(method, params, token)  # it takes effect ...
+        self._record(Call(method, request.path, headers, params, response, fault=fault))
+        if fault == "disconnect_after_accept":  # ... and the connection drops unanswered
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=500)
+        try:  # ... and the answer comes too late
+            await asyncio.wait_for(self._closing.wait(), self.faults.hold)
+        except TimeoutError:
+            pass
         return web.json_response(response)
 
     def shared_files(self, channel_id: str | None = None) -> list[dict[str, Any]]:
@@ -240,14 +341,30 @@ class FakeSlack:
                 done.append({"id": item["id"], "name": upload["filename"], "title": item.get("title")})
             return {"ok": True, "files": done}
         if method == "chat.delete":
+            self.messages[channel] = [m for m in self.messages.get(channel, []) if m["ts"] != params.get("ts")]
             return {"ok": True, "channel": channel, "ts": params.get("ts")}
-        if method in ("chat.postMessage", "chat.update", "chat.postEphemeral") and channel not in self.channels:
+        if method in ("chat.postMessage", "chat.update", "chat.postEphemeral", "conversations.history",
+                      "conversations.replies") and channel not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
         if method == "chat.postMessage":
-            ts = f"{1_700_000_000 + next(self._ts)}.000100"
-            return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts, "text": params.get("text")}}
+            message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "app_id": "AQOTD",
+                       "text": params.get("text"), "blocks": params.get("blocks") or []}
+            if isinstance(params.get("metadata"), dict):
+                message["metadata"] = params["metadata"]
+            thread = str(params["thread_ts"]) if params.get("thread_ts") else None
+            stored = self._store(channel, message, thread)
+            return {"ok": True, "channel": channel, "ts": stored["ts"], "message": self._public(stored, True)}
         if method == "chat.update":
+            for message in self.messages.get(channel, []):
+                if message["ts"] == params.get("ts"):
+                    message.update({k: params[k] for k in ("text", "blocks") if k in params})
+                    if isinstance(params.get("metadata"), dict):
+                        message["metadata"] = params["metadata"]
             return {"ok": True, "channel": channel, "ts": params.get("ts"), "text": params.get("text")}
+        if method == "conversations.history":
+            return self._history(channel, params)
+        if method == "conversations.replies":
+            return self._replies(channel, params)
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{1_700_000_000 + next(self._ts)}.000200"}
         if method == "views.open":
@@ -259,6 +376,61 @@ class FakeSlack:
             return {"ok": True, "user": {"id": user.id, "team_id": TEAM_ID, "name": user.name, "is_admin": user.is_admin,
                                          "is_owner": user.is_owner, "profile": {"display_name": user.name, "real_name": user.name}}}
         return {"ok": False, "error": "unknown_method"}
+
+    # ---- stored messages -----------------------------------------------------------------------
+    def _store(self, channel: str, message: dict[str, Any], thread_ts: str | None) -> dict[str, Any]:
+        ts = f"{1_700_000_000 + next(self._ts)}.000100"
+        stored = {**message, "ts": ts}
+        if thread_ts:
+            stored["thread_ts"] = thread_ts
+            for parent in self.messages.get(channel, []):
+                if parent["ts"] == thread_ts:
+                    parent["thread_ts"] = thread_ts
+                    parent["reply_count"] = parent.get("reply_count", 0) + 1
+        self.messages.setdefault(channel, []).append(stored)
+        return stored
+
+    @staticmethod
+    def _public(message: dict[str, Any], with_metadata: bool) -> dict[str, Any]:
+        """A message as the Web API shows it: metadata only when asked for (`include_all_metadata`)."""
+        return {k: v for k, v in message.items() if with_metadata or k != "metadata"}
+
+    @staticmethod
+    def _page(found: list[dict[str, Any]], params: dict[str, Any], default_limit: int) -> tuple[list[dict[str, Any]], str]:
+        """Slack's cursor paging: `limit` items from `cursor`; the next cursor, or "" at the end."""
+        limit = max(1, min(int(params.get("limit") or default_limit), 999))
+        start = int(str(params.get("cursor") or "0") or 0)
+        page = found[start : start + limit]
+        return page, (str(start + limit) if start + limit < len(found) else "")
+
+    @staticmethod
+    def _within(message: dict[str, Any], params: dict[str, Any]) -> bool:
+        ts = float(message["ts"])
+        inclusive = str(params.get("inclusive", "")).lower() in ("1", "true")
+        oldest, latest = params.get("oldest"), params.get("latest")
+        if oldest not in (None, "") and (ts < float(oldest) or (ts == float(oldest) and not inclusive)):
+            return False
+        return latest in (None, "") or ts < float(latest) or (ts == float(latest) and inclusive)
+
+    def _history(self, channel: str, params: dict[str, Any]) -> dict[str, Any]:
+        """conversations.history: top-level messages, newest first."""
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = [m for m in reversed(self.channel_messages(channel)) if self._within(m, params)]
+        page, cursor = self._page(found, params, 100)
+        return {"ok": True, "messages": [self._public(m, with_metadata) for m in page], "has_more": bool(cursor),
+                "response_metadata": {"next_cursor": cursor}}
+
+    def _replies(self, channel: str, params: dict[str, Any]) -> dict[str, Any]:
+        """conversations.replies: the parent, then its replies, oldest first."""
+        thread = str(params.get("ts") or "")
+        parent = [m for m in self.messages.get(channel, []) if m["ts"] == thread]
+        if not parent:
+            return {"ok": False, "error": "thread_not_found"}
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = [m for m in parent + self.thread_messages(channel, thread) if self._within(m, params)]
+        page, cursor = self._page(found, params, 1000)
+        return {"ok": True, "messages": [self._public(m, with_metadata) for m in page], "has_more": bool(cursor),
+                "response_metadata": {"next_cursor": cursor}}
 
 
 # ---- payloads as Slack sends them (shared by SlackSender over HTTP and FakeSocketMode) --------------
