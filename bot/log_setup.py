@@ -80,3 +80,4 @@ def configure_logging(level: str, fmt: str, stream: IO[str]) -> None:
     root.addHandler(handler)
     root.setLevel(getattr(logging, level, logging.INFO))
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # two lines per tick otherwise

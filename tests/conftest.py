@@ -70,3 +70,16 @@ async def app(settings, clock, port) -> Qotd:
     qotd = await bootstrap(settings, clock=clock, ports={"test": port}, rng=random.Random(7), bank=make_bank())
     yield qotd
     await qotd.close()
+
+
+# The longest tests start first, so with several workers (pytest -n) they run beside the rest
+# instead of after it: the month-long soak, then the multi-process runs.
+LONG_FIRST = ("tests/test_soak.py", "tests/test_multi_instance.py")
+
+
+def pytest_collection_modifyitems(items):
+    def weight(item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONG_FIRST.index(path) if path in LONG_FIRST else len(LONG_FIRST)
+
+    items.sort(key=weight)  # stable: every other test keeps its order
