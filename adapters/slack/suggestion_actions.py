@@ -226,6 +226,18 @@ def register_suggestion_actions(bolt: AsyncApp, ctx: SlackContext) -> None:
         user = body.get("user") or {}
         return await ctx.members.member(client, user["id"], user.get("name") or user.get("username"))
 
+    async def admin_click(body: dict, action: dict, respond, client, button: str) -> str | None:
+        """The suggestion id a moderation button carries, or None after refusing a non-admin or a bad value."""
+        member = await clicker(body, client)
+        if not member.is_admin:
+            await tell_clicker(respond, _refusal(ctx))
+            return None
+        value = str(action.get("value") or "")
+        if not value.isdigit():
+            log.warning("ignoring a %s click with value %r", button, value)
+            return None
+        return value
+
     @bolt.view(SUGGEST_MODAL)
     async def on_suggestion_submitted(ack, body, view, client):
         fields = {k: v for k, v in submitted_fields((view.get("state") or {}).get("values") or {}).items() if k != "reason"}
@@ -250,13 +262,8 @@ def register_suggestion_actions(bolt: AsyncApp, ctx: SlackContext) -> None:
     @bolt.action(REJECT_ACTION)
     async def on_reject(ack, body, action, respond, client):
         await ack()
-        member = await clicker(body, client)
-        if not member.is_admin:
-            await tell_clicker(respond, _refusal(ctx))
-            return
-        value = str(action.get("value") or "")
-        if not value.isdigit():
-            log.warning("ignoring a Reject click with value %r", value)
+        value = await admin_click(body, action, respond, client, "Reject")
+        if value is None:
             return
         metadata = _click_metadata(body, int(value))
         await _open(client, body, respond, reject_view(int(value), metadata))
@@ -264,13 +271,8 @@ def register_suggestion_actions(bolt: AsyncApp, ctx: SlackContext) -> None:
     @bolt.action(EDIT_ACTION)
     async def on_edit(ack, body, action, respond, client):
         await ack()
-        member = await clicker(body, client)
-        if not member.is_admin:
-            await tell_clicker(respond, _refusal(ctx))
-            return
-        value = str(action.get("value") or "")
-        if not value.isdigit():
-            log.warning("ignoring an Edit click with value %r", value)
+        value = await admin_click(body, action, respond, client, "Edit")
+        if value is None:
             return
         card = await ctx.qotd.suggestion(action_channel(body), int(value))
         if card is None or card["status"] != "pending":
@@ -382,3 +384,4 @@ async def _tell(client, channel_id: str, user_id: str, reply: Reply) -> None:
         await client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
     except SlackApiError as exc:
         log.warning("telling %s in %s failed: %s", user_id, channel_id, exc.response.get("error"))
+
