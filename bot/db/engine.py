@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import sqlite3
 import traceback
+import weakref
 from pathlib import Path
 
 from alembic import command
@@ -39,7 +42,7 @@ def create_engine(url: str, *, command_timeout: float | None = COMMAND_TIMEOUT) 
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = SqliteEngine(create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}).sync_engine)
         _tune_sqlite(engine)
         return engine
     return create_async_engine(
@@ -57,12 +60,53 @@ def create_engine(url: str, *, command_timeout: float | None = COMMAND_TIMEOUT) 
     )
 
 
+WRITE_OPTION = "qotd_writes"
+
+
+class SqliteEngine(AsyncEngine):
+    """An async engine for one SQLite file: readers never wait for writers, writers queue in the process.
+
+    SQLite allows one writer at a time. A transaction from `begin()` writes: it starts with
+    BEGIN IMMEDIATE, so it holds the write lock from its first statement instead of failing when a
+    read lock cannot be upgraded. Writers of this process take turns on an asyncio lock first, so
+    they wait in the event loop, woken the moment the writer before them commits, rather than in
+    SQLite's busy handler, which sleeps up to 100 ms between tries (another process's writer is
+    still waited for there). A connection from `connect()` only reads (nothing on it is ever
+    committed) and gets a plain deferred BEGIN: it reads a snapshot while a writer works.
+    """
+
+    def __init__(self, sync_engine) -> None:
+        super().__init__(sync_engine)
+        self._write_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+    def _write_turn(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        turn = self._write_turns.get(loop)
+        if turn is None:
+            turn = self._write_turns[loop] = asyncio.Lock()
+        return turn
+
+    @contextlib.asynccontextmanager
+    async def begin(self):
+        turn = self._write_turn()
+        try:
+            await asyncio.wait_for(turn.acquire(), SQLITE_BUSY_TIMEOUT_MS / 1000)
+        except TimeoutError:
+            # The same error SQLite gives after its busy timeout, so callers treat both alike.
+            raise sqlite3.OperationalError("database is locked (waited for this process's other writers)") from None
+        try:
+            async with self.connect() as connection:
+                await connection.execution_options(**{WRITE_OPTION: True})
+                async with connection.begin():
+                    yield connection
+        finally:
+            turn.release()
+
+
 def _tune_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection, _record) -> None:  # pragma: no cover - exercised by every test
-        # Take over transaction control so every transaction starts with
-        # BEGIN IMMEDIATE: a writer waits for the lock up front instead of
-        # failing with "database is locked" when upgrading a read lock.
+        # Take over transaction control so the begin hook below decides how each transaction starts.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -74,7 +118,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection) -> None:  # pragma: no cover - exercised by every test
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        writes = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def alembic_config(url: str | None = None) -> Config:
