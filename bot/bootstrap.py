@@ -22,7 +22,7 @@ from bot.commands import Command, command_name, parse_command
 from bot.config import Settings
 from bot.context import Context
 from bot.db.engine import create_engine, describe_failure, describe_url, is_unavailable, upgrade
-from bot.due_work import TickReport, next_due_at, run_due_work
+from bot.due_work import TickReport, due_snapshot, next_due_at, run_due_work
 from bot.errors import DatabaseUnavailable, QotdError
 from bot.log_setup import log_context, new_request_id
 from bot.ports import ChannelRef, ChatPort, Member, Reply
@@ -99,10 +99,10 @@ class Qotd:
     async def tick(self) -> TickReport:
         """Do what is due. With the database down this raises DatabaseUnavailable; the scheduler retries."""
         with _outage_raises(None):
-            due = await next_due_at(self.ctx)
-            now = self.ctx.clock.now()
+            snapshot = await due_snapshot(self.ctx)  # one statement; the tick queries only what it shows due
+            due, now = snapshot.earliest(), self.ctx.clock.now()
             metrics.SCHEDULER_LAG.set(max(0.0, (now - due).total_seconds()) if due is not None else 0.0)
-            report = await run_due_work(self.ctx)
+            report = await run_due_work(self.ctx, snapshot)
         metrics.TICKS.inc()
         metrics.POSTS.inc(report.posted)
         metrics.REVEALS.inc(report.revealed)

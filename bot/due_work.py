@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
@@ -46,17 +46,23 @@ class TickReport:
         return bool(self.posted or self.revealed or self.skipped or self.failed or self.announced)
 
 
-async def run_due_work(ctx: Context) -> TickReport:
+async def run_due_work(ctx: Context, snapshot: "DueSnapshot | None" = None) -> TickReport:
     """Reveal, retry and post what is due, for the platforms this process has adapters for.
 
     A process running only some adapters leaves other platforms' work to the
-    processes that run theirs, instead of claiming posts it cannot make.
+    processes that run theirs, instead of claiming posts it cannot make. With a
+    `snapshot` (read just before), kinds of work it shows nothing due for are not queried.
     """
     report = TickReport()
-    await _reveal_due(ctx, report)
-    await _retry_stale_claims(ctx, report)
-    await champions.run_due(ctx, report)  # index scan on schedules.champion_next_at
-    await _post_due(ctx, report)
+    now = ctx.clock.now()
+    if snapshot is None or snapshot.reveals_due(now) or snapshot.stale_claims(now):
+        await _reveal_due(ctx, report)
+    if snapshot is None or snapshot.stale_claims(now):
+        await _retry_stale_claims(ctx, report)
+    if snapshot is None or snapshot.champions_due(now):
+        await champions.run_due(ctx, report)  # index scan on schedules.champion_next_at
+    if snapshot is None or snapshot.posts_due(now):
+        await _post_due(ctx, report)
     return report
 
 
@@ -243,16 +249,60 @@ def _failed(report: TickReport, label: str, doing: str, exc: Exception) -> None:
     log.error("could not %s: %s; it will be retried", doing, exc, exc_info=log.isEnabledFor(logging.DEBUG))
 
 
-async def next_due_at(ctx: Context) -> datetime | None:
-    """The earliest instant anything becomes due (a post, a reveal, a stale claim or a champion announcement).
+@dataclass(frozen=True)
+class DueSnapshot:
+    """When each kind of due work falls due, read in one statement at the start of a tick.
 
-    Index lookups in one statement. The earliest post is looked up per platform, which the
+    Each field is the earliest instant of its kind among this process's platforms, None when there
+    is none. A tick reads this first and runs only the queries of the kinds that are due, so a tick
+    with nothing due costs one statement. Work added after the snapshot is found by the next tick.
+    """
+
+    next_post: datetime | None
+    next_reveal: datetime | None
+    oldest_claim: datetime | None  # posts claimed or being revealed
+    next_champion: datetime | None
+    oldest_champion_claim: datetime | None
+    claim_timeout: timedelta
+
+    def posts_due(self, now: datetime) -> bool:
+        return self.next_post is not None and self.next_post <= now
+
+    def reveals_due(self, now: datetime) -> bool:
+        return self.next_reveal is not None and self.next_reveal <= now
+
+    def stale_claims(self, now: datetime) -> bool:
+        return self.oldest_claim is not None and self.oldest_claim < now - self.claim_timeout
+
+    def champions_due(self, now: datetime) -> bool:
+        stale = self.oldest_champion_claim is not None and self.oldest_champion_claim < now - self.claim_timeout
+        return stale or (self.next_champion is not None and self.next_champion <= now)
+
+    def earliest(self) -> datetime | None:
+        """The earliest instant anything becomes due (a stale claim: when its timeout runs out)."""
+        found = [
+            when
+            for when in (
+                self.next_post,
+                self.next_reveal,
+                self.next_champion,
+                self.oldest_claim + self.claim_timeout if self.oldest_claim is not None else None,
+                self.oldest_champion_claim + self.claim_timeout if self.oldest_champion_claim is not None else None,
+            )
+            if when is not None
+        ]
+        return min(found) if found else None
+
+
+async def due_snapshot(ctx: Context) -> DueSnapshot:
+    """Index lookups in one statement. The earliest post is looked up per platform, which the
     (platform, next_post_at) index answers at once; a minimum over `platform IN (...)` would read every
     schedule of those platforms (see benchmarks/bench_tick.py).
     """
     platforms = list(ctx.ports)
+    timeout = ctx.settings.claim_timeout
     if not platforms:
-        return None
+        return DueSnapshot(None, None, None, None, None, timeout)
     earliest_posts = [
         select(func.min(schedules.c.next_post_at)).where(schedules.c.platform == platform).scalar_subquery()
         for platform in platforms
@@ -265,13 +315,25 @@ async def next_due_at(ctx: Context) -> datetime | None:
         .where(posts.c.status.in_(("claimed", "revealing")), posts.c.platform.in_(platforms))
         .scalar_subquery()
     )
-    champion_queries = champions.next_due_queries(ctx)
+    champion_due, champion_claim = champions.due_queries(ctx)
     async with ctx.engine.connect() as conn:
-        row = (await conn.execute(select(*earliest_posts, earliest_reveal, oldest_claim, *champion_queries))).one()
+        row = (await conn.execute(select(*earliest_posts, earliest_reveal, oldest_claim, *champion_due, champion_claim))).one()
     count = len(platforms)
-    reveal_at, stale = row[count], row[count + 1]
-    candidates = [*row[:count], reveal_at, champions.earliest_due(ctx, row[count + 2 :])]
-    if stale is not None:
-        candidates.append(stale + ctx.settings.claim_timeout)
-    found = [c for c in candidates if c is not None]
+    return DueSnapshot(
+        next_post=_earliest(row[:count]),
+        next_reveal=row[count],
+        oldest_claim=row[count + 1],
+        next_champion=_earliest(row[count + 2 : count + 2 + count]),
+        oldest_champion_claim=row[-1],
+        claim_timeout=timeout,
+    )
+
+
+async def next_due_at(ctx: Context) -> datetime | None:
+    """The earliest instant anything becomes due (a post, a reveal, a stale claim or a champion announcement)."""
+    return (await due_snapshot(ctx)).earliest()
+
+
+def _earliest(values) -> datetime | None:
+    found = [value for value in values if value is not None]
     return min(found) if found else None

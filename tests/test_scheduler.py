@@ -69,6 +69,51 @@ async def test_tick_touches_only_due_schedules_through_an_index(settings):
         await app.close()
 
 
+async def test_a_tick_with_nothing_due_is_one_statement_and_still_finds_each_kind_of_work(settings):
+    """The tick reads one snapshot of what is due and queries only the kinds of work it shows due."""
+    from sqlalchemy import event, update
+
+    from bot.db.tables import posts
+
+    clock = FakeClock(NOW)
+    port = RecordingPort()
+    app = await bootstrap(settings, clock=clock, ports={"test": port}, bank=make_bank(), rng=random.Random(5))
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")):
+            statements.append(statement)
+
+    try:
+        async with app.ctx.engine.begin() as conn:
+            await conn.execute(insert(schedules), [schedule_row(n, NOW + timedelta(minutes=30)) for n in range(50)])
+        event.listen(app.ctx.engine.sync_engine, "before_cursor_execute", record)
+        assert not await app.tick()
+        assert len(statements) == 1, statements
+
+        clock.advance(timedelta(minutes=30))  # every schedule is due now
+        assert (await app.tick()).posted == 50
+        clock.advance(timedelta(minutes=61))  # their reveals are due
+        assert (await app.tick()).revealed == 50
+        statements.clear()
+        assert not await app.tick()
+        assert len(statements) == 1, statements
+
+        # A claim left by an instance that stopped is found from the snapshot too.
+        clock.set(NOW + timedelta(days=1))
+        assert (await app.tick()).posted == 50
+        async with app.ctx.engine.begin() as conn:
+            await conn.execute(
+                update(posts).where(posts.c.channel_id == "c7", posts.c.status == "posted")
+                .values(status="revealing", claim_token="gone", claimed_at=clock.now())
+            )
+        clock.advance(timedelta(minutes=61))
+        assert (await app.tick()).revealed == 50
+    finally:
+        event.remove(app.ctx.engine.sync_engine, "before_cursor_execute", record)
+        await app.close()
+
+
 async def test_apscheduler_runs_one_tick_job_that_posts_due_questions(settings):
     posted = asyncio.Event()
 

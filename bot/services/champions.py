@@ -245,39 +245,21 @@ async def _finish(ctx: Context, claim: ChampionClaim, *, status: str, winners: s
         )
 
 
-async def next_due_at(ctx: Context, conn) -> datetime | None:
-    """The earliest instant a champion announcement (or a stale claim's retry) falls due."""
-    queries = next_due_queries(ctx)
-    if not queries:
-        return None
-    return earliest_due(ctx, (await conn.execute(select(*queries))).one())
-
-
-def next_due_queries(ctx: Context) -> list:
-    """Scalar subqueries for `earliest_due`, to select alone or with the scheduler's own (bot.due_work).
+def due_queries(ctx: Context) -> tuple[list, object]:
+    """Scalar subqueries for the scheduler's snapshot (bot.due_work): the earliest announcement per platform,
+    and the oldest claim left by a stopped instance.
 
     One lookup per platform in the (platform, champion_next_at) index; a minimum over `platform IN (...)`
-    would read every schedule of those platforms. The last one is the oldest claim left by a stopped instance.
+    would read every schedule of those platforms.
     """
     platforms = list(ctx.ports)
-    if not platforms:
-        return []
     table = champion_announcements
     due = [
         select(func.min(schedules.c.champion_next_at)).where(schedules.c.platform == platform).scalar_subquery()
         for platform in platforms
     ]
     stale = select(func.min(table.c.claimed_at)).where(table.c.status == "claimed", table.c.platform.in_(platforms))
-    return [*due, stale.scalar_subquery()]
-
-
-def earliest_due(ctx: Context, values) -> datetime | None:
-    """The earliest instant among the values `next_due_queries` selected."""
-    if not values:
-        return None
-    *due, stale = values
-    found = [d for d in (*due, stale + ctx.settings.claim_timeout if stale is not None else None) if d is not None]
-    return min(found) if found else None
+    return due, stale.scalar_subquery()
 
 
 def schedule_values(champion: bool, was_on: bool, zone_changed: bool, now: datetime, zone: ZoneInfo) -> dict:
