@@ -2,7 +2,9 @@
 
 No Docker engine or cluster runs here, so the files are parsed and checked for what an operator
 relies on (non-root, health checks, probes on the real endpoints, secrets not inlined, shard
-count equal to replicas), and the entrypoint script runs for real in a subprocess.
+count equal to replicas), the Kubernetes manifests are validated strictly against the API's own
+schemas (kubernetes-validate, the OpenAPI schemas of each release bundled), and the entrypoint
+script runs for real in a subprocess.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import kubernetes_validate
 import pytest
 import yaml
 
@@ -19,6 +22,9 @@ from bot.config import Settings
 from tests.support import REPO
 
 K8S = REPO / "deploy" / "k8s"
+# The oldest release the manifests need (the StatefulSet reads the apps.kubernetes.io/pod-index label, 1.28+)
+# and the newest whose schemas the validator carries.
+KUBERNETES_VERSIONS = ("1.28.0", kubernetes_validate.latest_version())
 
 
 def k8s_documents() -> dict[str, dict]:
@@ -136,6 +142,25 @@ def test_the_kubernetes_manifests_are_complete():
     # the two workloads split the platforms: no Discord token on Slack pods, no Slack secrets on Discord pods
     slack_env = {e["name"] for e in slack["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert "DISCORD_TOKEN" not in slack_env and not any(name.startswith("SLACK_") for name in env)
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+def test_the_kubernetes_manifests_pass_the_api_schemas_strictly(version):
+    docs = k8s_documents()
+    assert len(docs) >= 7
+    for name, doc in docs.items():
+        try:
+            kubernetes_validate.validate(doc, version, strict=True)  # strict: an unknown or misspelt field fails
+        except kubernetes_validate.ValidationError as exc:
+            pytest.fail(f"{name} is not a valid Kubernetes {version} object: {exc.message} at {list(exc.path)}")
+
+
+def test_the_schema_check_catches_a_misspelt_field():
+    deployment = dict(k8s_documents()["Deployment/qotd-slack"])
+    deployment["spec"] = {**deployment["spec"], "replica": deployment["spec"]["replicas"]}
+    del deployment["spec"]["replicas"]
+    with pytest.raises(kubernetes_validate.ValidationError, match="'replica' was unexpected"):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSIONS[0], strict=True)
 
 
 def test_the_configmap_settings_are_valid_settings():
