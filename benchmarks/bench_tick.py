@@ -47,7 +47,7 @@ from bot.config import Settings
 from bot.db.engine import create_engine, upgrade
 from bot.db.tables import posts, schedules
 from bot.db.types import UTCDateTime
-from bot.ports import AnswerEcho, ChannelRef, PostedRef, QuestionPost, RevealMessage
+from bot.ports import Announcement, AnswerEcho, ChannelRef, PostedRef, QuestionPost, RevealMessage
 
 NAME = "scheduler tick"
 SCHEDULES = 100_000
@@ -94,7 +94,7 @@ class InMemoryPort:
     async def send_private(self, channel: ChannelRef, member_id: str, text: str) -> None:
         pass
 
-    async def announce(self, channel: ChannelRef, text: str) -> None:
+    async def announce(self, channel: ChannelRef, announcement: Announcement) -> None:
         pass
 
 

@@ -15,7 +15,7 @@ from benchmarks.harness import REPO, BenchDatabase, Result, databases, scale
 from bot.bootstrap import Qotd, bootstrap
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.ports import AnswerEcho, ChannelRef, Member, PostedRef, QuestionPost, RevealMessage
+from bot.ports import Announcement, AnswerEcho, ChannelRef, Member, PostedRef, QuestionPost, RevealMessage
 
 START = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)  # a Monday
 PLATFORM = "bench"
@@ -46,7 +46,7 @@ class NullPort:
     async def send_private(self, channel: ChannelRef, member_id: str, text: str) -> None:
         self.private += 1
 
-    async def announce(self, channel: ChannelRef, text: str) -> None:
+    async def announce(self, channel: ChannelRef, announcement: Announcement) -> None:
         self.announced += 1
 
 

@@ -101,6 +101,20 @@ class RevealMessage:
     retry: bool = True
 
 
+@dataclass(frozen=True)
+class Announcement:
+    """A short message to the whole channel (the monthly champion). Names in it must never ping anyone.
+
+    `key` names this announcement for good ("champion-2026-11"): two attempts with the same key in a
+    channel are the same message, whichever instance makes them. `retry` as for `QuestionPost.retry`:
+    an earlier attempt may have reached the platform, so adapters look for it before posting again.
+    """
+
+    key: str
+    text: str
+    retry: bool = True
+
+
 class ChatPort(Protocol):
     async def post_question(self, channel: ChannelRef, post: QuestionPost) -> PostedRef:
         """Post the question and open its thread; return where it landed."""
@@ -114,8 +128,8 @@ class ChatPort(Protocol):
     async def send_private(self, channel: ChannelRef, member_id: str, text: str) -> None:
         """A message only `member_id` sees (ephemeral or direct)."""
 
-    async def announce(self, channel: ChannelRef, text: str) -> None:
-        """A short message to the whole channel (the monthly champion). Names in it must never ping anyone."""
+    async def announce(self, channel: ChannelRef, announcement: Announcement) -> None:
+        """Post the announcement in the channel, once: a retry finds an earlier attempt's message."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot.ports import AnswerEcho, ChannelRef, PostedRef, QuestionPost, RevealMessage
+from bot.ports import Announcement, AnswerEcho, ChannelRef, PostedRef, QuestionPost, RevealMessage
 from bot.question_bank import Question, QuestionBank
 from bot.topics import KINDS, TOPICS
 
@@ -30,6 +30,7 @@ class RecordingPort:
     fail_posts: int = 0
     announcements: list[tuple[ChannelRef, str]] = field(default_factory=list)
     fail_announcements: int = 0
+    announcement_keys: list[tuple[str, bool]] = field(default_factory=list)  # (key, retry) of every attempt
 
     async def post_question(self, channel: ChannelRef, post: QuestionPost) -> PostedRef:
         if self.fail_posts:
@@ -47,11 +48,12 @@ class RecordingPort:
     async def send_private(self, channel: ChannelRef, member_id: str, text: str) -> None:
         self.private.append((channel, member_id, text))
 
-    async def announce(self, channel: ChannelRef, text: str) -> None:
+    async def announce(self, channel: ChannelRef, announcement: Announcement) -> None:
+        self.announcement_keys.append((announcement.key, announcement.retry))
         if self.fail_announcements:
             self.fail_announcements -= 1
             raise ConnectionError("platform unavailable")
-        self.announcements.append((channel, text))
+        self.announcements.append((channel, announcement.text))
 
 
 def make_bank(per_topic: int = 2, topics: list[str] | None = None) -> QuestionBank:

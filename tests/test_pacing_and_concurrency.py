@@ -25,7 +25,7 @@ from adapters.slack.settings import SlackConfigError
 from bot.bootstrap import bootstrap
 from bot.clock import FakeClock
 from bot.db.tables import posts, schedules
-from bot.ports import ChannelRef, PostedRef, QuestionPost
+from bot.ports import Announcement, ChannelRef, PostedRef, QuestionPost
 from tests.fakes.fake_slack import TEAM_ID, FakeSlack
 from tests.support import RecordingPort, make_bank
 
@@ -188,7 +188,7 @@ async def test_a_429_from_slack_pauses_the_pacer_and_the_post_is_retried():
     async with FakeSlack() as fake:
         fake.rate_limit("chat.postMessage", 1)
         port = SlackPort(SingleWorkspace(web_client("xoxb-test", fake.api_url, Recording(PacingSettings(rate=None, channel_rate=None)))))
-        await port.announce(ChannelRef("slack", TEAM_ID, "CQOTD"), "hello")
+        await port.announce(ChannelRef("slack", TEAM_ID, "CQOTD"), Announcement("champion-2026-11", "hello", retry=False))
     assert paused == [0.0]
     assert [c.response and c.response.get("ok") for c in fake.calls_to("chat.postMessage")] == [False, True]
 

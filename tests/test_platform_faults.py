@@ -14,8 +14,9 @@ its earlier attempt keeps a retried post from being repeated, as after a takeove
 Time rules never wait for real: only the libraries' back-offs run, shortened 100 times (the
 requested waits are recorded and checked against Retry-After).
 
-Then, port by port: a dropped connection after the platform took the post is not resent blindly
-(the next attempt finds the message), and a fresh post or reveal does not look anything up first.
+Then, port by port: a dropped connection after the platform took the post (or the monthly
+champion announcement) is not resent blindly (the next attempt finds the message), and a fresh
+post, reveal or announcement does not look anything up first.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from sqlalchemy import select
 from adapters.discord.client import QotdDiscordClient
 from adapters.discord.port import DiscordPort
 from adapters.slack.app import build_slack_app
-from adapters.slack.blocks import QUESTION_EVENT, REVEAL_EVENT
+from adapters.slack.blocks import ANNOUNCEMENT_EVENT, QUESTION_EVENT, REVEAL_EVENT
 from adapters.slack.clients import SingleWorkspace, web_client
 from adapters.slack.pacing import Pacer, PacingSettings
 from adapters.slack.port import SlackPort
@@ -42,7 +43,7 @@ from bot.bootstrap import Qotd, bootstrap
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.db.tables import posts
-from bot.ports import ChannelRef, Member, PostedRef, QuestionPost, RevealMessage
+from bot.ports import Announcement, ChannelRef, Member, PostedRef, QuestionPost, RevealMessage
 from tests.conftest import START
 from tests.fakes import FakeDiscord
 from tests.fakes.fake_slack import TEAM_ID, FakeSlack
@@ -290,6 +291,32 @@ async def test_slack_a_fresh_post_and_reveal_look_nothing_up():
         assert [c.method for c in fake.calls] == ["chat.postMessage", "chat.postMessage", "chat.update"]
 
 
+CHAMPION = "🏆 Champion of November 2026: *alice* with 22 points!"
+
+
+async def test_slack_a_champion_announcement_is_made_once_after_a_dropped_connection(backoffs):
+    async with FakeSlack() as fake:
+        channel = ChannelRef("slack", TEAM_ID, "CQOTD")
+        port = SlackPort(SingleWorkspace(slack_client(fake)))
+        fake.inject_faults(1.0, ("disconnect_after_accept",), methods=("chat.postMessage",))
+        with pytest.raises(aiohttp.ServerDisconnectedError):
+            await port.announce(channel, Announcement("champion-2026-11", CHAMPION, retry=False))
+        assert len(fake.calls_to("chat.postMessage")) == 1 and len(fake.channel_messages("CQOTD")) == 1
+        fake.stop_faults()
+        fake.post_as("UALICE", "CQOTD", "congrats!")  # the channel moves on meanwhile
+
+        await port.announce(channel, Announcement("champion-2026-11", CHAMPION, retry=False))  # tried here before: looks
+        other = SlackPort(SingleWorkspace(slack_client(fake)))
+        await other.announce(channel, Announcement("champion-2026-11", CHAMPION, retry=True))  # a takeover: looks
+        (announced,) = [m for m in fake.channel_messages("CQOTD") if m.get("bot_id")]
+        assert announced["metadata"] == {"event_type": ANNOUNCEMENT_EVENT, "event_payload": {"key": "champion-2026-11"}}
+        assert len(fake.calls_to("chat.postMessage")) == 1 and len(fake.calls_to("conversations.history")) == 2
+
+        # Next month's announcement is another message, and a fresh one looks nothing up.
+        await other.announce(channel, Announcement("champion-2026-12", CHAMPION.replace("November", "December"), retry=False))
+        assert len(fake.calls_to("chat.postMessage")) == 2 and len(fake.calls_to("conversations.history")) == 2
+
+
 @pytest.fixture
 async def discord_port():
     async with FakeDiscord(nonce_window=0) as fake:
@@ -324,3 +351,22 @@ async def test_discord_a_fresh_post_and_reveal_look_nothing_up(discord_port):
     where = await port.post_question(channel, question(8, retry=False))
     await port.reveal(channel, where, reveal_of(8, retry=False))
     assert not fake.calls_to("GET", "/channels/*/messages")
+
+
+async def test_discord_a_champion_announcement_is_made_once_after_a_dropped_connection(discord_port, backoffs):
+    fake, port, channel = discord_port  # Discord has forgotten every nonce: only the look-up prevents a repeat
+    path = f"/channels/{fake.qotd_channel.id}/messages"
+    fake.inject_faults(1.0, ("disconnect_after_accept",), method="POST", path_pattern=path)
+    with pytest.raises(aiohttp.ClientError):
+        await port.announce(channel, Announcement("champion-2026-11", CHAMPION, retry=False))
+    fake.clear_faults()
+    assert not fake.calls_to("GET", "/channels/*/messages")
+
+    await port.announce(channel, Announcement("champion-2026-11", CHAMPION, retry=False))  # tried here before: looks
+    await DiscordPort(port.client).announce(channel, Announcement("champion-2026-11", CHAMPION, retry=True))
+    (announced,) = bot_messages(fake, fake.qotd_channel)
+    assert announced["content"] == discord.utils.escape_markdown(CHAMPION)
+    assert len(fake.calls_to("POST", path)) == 1 and len(fake.calls_to("GET", "/channels/*/messages")) == 2
+
+    await port.announce(channel, Announcement("champion-2026-12", CHAMPION.replace("November", "December"), retry=False))
+    assert len(bot_messages(fake, fake.qotd_channel)) == 2 and len(fake.calls_to("GET", "/channels/*/messages")) == 2

@@ -308,6 +308,7 @@ async def test_last_months_champion_is_announced_once_on_the_first_tick_of_the_m
         next_at = (await conn.execute(select(schedules.c.champion_next_at))).scalar()
     assert (row.month, row.status, row.winners) == ("2026-11", "announced", "alice")
     assert next_at == datetime(2026, 12, 31, 23, 0, tzinfo=UTC)  # 1 Jan 00:00 in Berlin
+    assert port.announcement_keys == [("champion-2026-11", False)]  # a fresh claim: adapters look nothing up
 
 
 async def test_a_tie_for_champion_names_everyone_and_a_quiet_month_posts_nothing(app, clock, port):
@@ -378,6 +379,8 @@ async def test_a_failed_announcement_is_retried_after_the_claim_timeout_and_made
     clock.advance(app.ctx.settings.claim_timeout)
     report = await app.tick()
     assert report.announced == 1 and len(port.announcements) == 1
+    # Both attempts name the same announcement; the second says an earlier one may have gone out.
+    assert port.announcement_keys == [("champion-2026-11", False), ("champion-2026-11", True)]
     clock.advance(app.ctx.settings.claim_timeout * 2)
     await app.tick()
     assert len(port.announcements) == 1

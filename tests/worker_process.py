@@ -47,8 +47,8 @@ class FilePort:
     async def send_private(self, channel, member_id, text):
         pass
 
-    async def announce(self, channel, text):
-        self._write({"event": "announce", "pid": os.getpid(), "channel": channel.channel_id, "text": text})
+    async def announce(self, channel, announcement):
+        self._write({"event": "announce", "pid": os.getpid(), "channel": channel.channel_id, "text": announcement.text})
 
 
 async def main() -> None:

@@ -7,7 +7,7 @@ import textwrap
 from typing import TextIO
 
 from bot.clock import Clock
-from bot.ports import AnswerEcho, ChannelRef, PostedRef, QuestionPost, RevealMessage
+from bot.ports import Announcement, AnswerEcho, ChannelRef, PostedRef, QuestionPost, RevealMessage
 from bot.time_format import local_and_utc
 from bot.topics import DIFFICULTY_LABELS
 
@@ -77,8 +77,8 @@ class ConsolePort:
     async def send_private(self, channel: ChannelRef, member_id: str, text: str) -> None:
         self.say(f"  (only {member_id} sees this) {text}")
 
-    async def announce(self, channel: ChannelRef, text: str) -> None:
-        self.say(f"#{channel.channel_id} · {text}")
+    async def announce(self, channel: ChannelRef, announcement: Announcement) -> None:
+        self.say(f"#{channel.channel_id} · {announcement.text}")
 
 
 def _indent(text: str) -> str:

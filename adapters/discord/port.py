@@ -15,10 +15,13 @@ Exactly once, when Discord fails:
   messages and uses it instead of posting again; the thread is then opened (or found: 160004).
 - A reveal's messages carry nonces too. A reveal resumed by the core (`RevealMessage.retry`) first
   reads the thread's latest messages and sends only the pages that are not there yet.
+- An announcement (the monthly champion) carries a nonce derived from its key; a retried one
+  (`Announcement.retry`) first looks for the bot's message with the same text among the latest.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import OrderedDict
 
@@ -31,7 +34,7 @@ from adapters.discord.rendering import closed_embed, echo_message, question_embe
 from adapters.discord.self_check_views import check_answer_view
 from adapters.discord.views import AnswerButton, answer_view
 from bot import metrics
-from bot.ports import AnswerEcho, ChannelRef, ChannelUnavailable, PostedRef, QuestionPost, RevealMessage
+from bot.ports import Announcement, AnswerEcho, ChannelRef, ChannelUnavailable, PostedRef, QuestionPost, RevealMessage
 
 log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
@@ -48,6 +51,11 @@ UNANSWERED = (TimeoutError, aiohttp.ClientError)
 def nonce_for(post: QuestionPost) -> str:
     """Stable for one post, so every retry (in any process) is deduplicated by Discord."""
     return f"qotd-p{post.post_id}"
+
+
+def announcement_nonce(key: str) -> str:
+    """Stable for one announcement key and at most 25 characters, as Discord requires."""
+    return "qotd-a" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def page_signature(embed: discord.Embed) -> tuple[str, str, str]:
@@ -76,8 +84,8 @@ class DiscordPort:
             raise ValueError(f"thread action must be one of {', '.join(THREAD_ACTIONS)}")
         self.client = client
         self.on_reveal = on_reveal
-        # Posts (and reveals, as -post id) this process tried to send: trying again means looking first.
-        self._attempted: OrderedDict[int, None] = OrderedDict()
+        # Posts (and reveals, as -post id) and announcements (by key) this process tried to send: trying again means looking first.
+        self._attempted: OrderedDict[int | str, None] = OrderedDict()
         count_rate_limits()
 
     async def _channel(self, channel_id: str | int) -> discord.abc.Messageable:
@@ -117,8 +125,8 @@ class DiscordPort:
         self._attempted.pop(post.post_id, None)
         return PostedRef(message_id=str(message.id), thread_id=thread_id)
 
-    def _remember(self, post_id: int) -> None:
-        self._attempted[post_id] = None
+    def _remember(self, key: int | str) -> None:
+        self._attempted[key] = None
         while len(self._attempted) > REMEMBERED_ATTEMPTS:
             self._attempted.popitem(last=False)
 
@@ -232,10 +240,29 @@ class DiscordPort:
         for chunk in limits.split(text):
             await user.send(chunk, allowed_mentions=NO_PINGS)
 
-    async def announce(self, channel: ChannelRef, text: str) -> None:
+    async def announce(self, channel: ChannelRef, announcement: Announcement) -> None:
         """A short message in the channel itself (the monthly champion); names in it never ping anyone."""
         target = await self._channel(channel.channel_id)
+        content = limits.fit(discord.utils.escape_markdown(announcement.text), limits.MESSAGE)
+        if announcement.retry or announcement.key in self._attempted:
+            if await self._earlier_announcement(target, content):
+                log.info("announcement %s was already posted in %s; not posting it again", announcement.key, channel.channel_id)
+                self._attempted.pop(announcement.key, None)
+                return
+        self._remember(announcement.key)
         try:
-            await target.send(limits.fit(discord.utils.escape_markdown(text), limits.MESSAGE), allowed_mentions=NO_PINGS)
+            await target.send(content, nonce=announcement_nonce(announcement.key), allowed_mentions=NO_PINGS)
         except (discord.NotFound, discord.Forbidden) as exc:
             raise unavailable(exc, "post") from None
+        self._attempted.pop(announcement.key, None)
+
+    async def _earlier_announcement(self, target: discord.abc.Messageable, content: str) -> bool:
+        """Whether the bot's latest messages already hold this announcement (an earlier attempt posted it)."""
+        me = self.client.user.id if self.client.user else None
+        try:
+            async for message in target.history(limit=LOOKBACK_MESSAGES):  # type: ignore[attr-defined]
+                if message.author.id == me and message.content == content:
+                    return True
+        except (discord.NotFound, discord.Forbidden) as exc:
+            log.warning("could not look for an earlier attempt at an announcement (%s); posting it", exc)
+        return False

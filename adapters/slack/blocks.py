@@ -117,6 +117,7 @@ def question_blocks(post: QuestionPost) -> tuple[str, list[dict]]:
 # attempt whose answer was lost can be found in the channel's history instead of being repeated.
 QUESTION_EVENT = "qotd_question"
 REVEAL_EVENT = "qotd_reveal"
+ANNOUNCEMENT_EVENT = "qotd_announcement"
 
 
 def question_metadata(post: QuestionPost) -> dict:
@@ -125,6 +126,17 @@ def question_metadata(post: QuestionPost) -> dict:
 
 def reveal_metadata(post_id: int, page: int) -> dict:
     return {"event_type": REVEAL_EVENT, "event_payload": {"post_id": post_id, "page": page}}
+
+
+def announcement_metadata(key: str) -> dict:
+    return {"event_type": ANNOUNCEMENT_EVENT, "event_payload": {"key": key}}
+
+
+def announced_key(message: dict) -> str | None:
+    """The key of an announcement the app posted (the monthly champion), from its metadata, else None."""
+    payload = _payload(message, ANNOUNCEMENT_EVENT)
+    key = payload.get("key") if payload is not None else None
+    return key if isinstance(key, str) else None
 
 
 def _payload(message: dict, event_type: str) -> dict | None:

@@ -17,6 +17,8 @@ Exactly once, when Slack fails:
 - Reveal messages carry `qotd_reveal` metadata (post id, page); a resumed reveal reads the thread
   (conversations.replies) and posts only the pages that are not there yet. Marking the question
   closed (chat.update) is the same whether it runs once or twice.
+- Announcements (the monthly champion) carry `qotd_announcement` metadata with their key; a
+  retried one is looked for in the channel's latest messages the same way.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler, AsyncServerErrorRetryHandler
 
 from adapters.slack.blocks import (
+    announced_key,
+    announcement_metadata,
     closed_blocks,
     echo_blocks,
     escape,
@@ -44,7 +48,7 @@ from adapters.slack.blocks import (
 )
 from adapters.slack.clients import WorkspaceClients, WorkspaceNotInstalled
 from bot import metrics
-from bot.ports import AnswerEcho, ChannelRef, ChannelUnavailable, PostedRef, QuestionPost, RevealMessage
+from bot.ports import Announcement, AnswerEcho, ChannelRef, ChannelUnavailable, PostedRef, QuestionPost, RevealMessage
 
 log = logging.getLogger(__name__)
 # How far back a retried post looks for an earlier attempt's message (it stops early at an older question).
@@ -96,8 +100,8 @@ def unavailable(exc: SlackApiError) -> ChannelUnavailable | None:
 class SlackPort:
     def __init__(self, clients: WorkspaceClients) -> None:
         self.clients = clients
-        # ("post" | "reveal", post id) this process tried: trying again means looking first.
-        self._attempted: OrderedDict[tuple[str, int], None] = OrderedDict()
+        # ("post" | "reveal", post id) or ("announce", key) this process tried: trying again means looking first.
+        self._attempted: OrderedDict[tuple[str, int | str], None] = OrderedDict()
 
     async def _client(self, channel: ChannelRef):
         try:
@@ -129,7 +133,7 @@ class SlackPort:
         self._attempted.pop(key, None)
         return PostedRef(message_id=ts, thread_id=ts)  # on Slack a thread is its parent message's ts
 
-    def _remember(self, key: tuple[str, int]) -> None:
+    def _remember(self, key: tuple[str, int | str]) -> None:
         self._attempted[key] = None
         while len(self._attempted) > REMEMBERED_ATTEMPTS:
             self._attempted.popitem(last=False)
@@ -148,6 +152,25 @@ class SlackPort:
         Stops at an older question of this channel (ours would be newer) or after LOOKBACK_MESSAGES.
         Errors other than a history that cannot be read at all propagate: nothing is posted blind.
         """
+
+        def ours(message: dict) -> bool | None:
+            found = posted_question(message)
+            if found == post.post_id:
+                return True
+            return False if found is not None and found < post.post_id else None
+
+        message = await self._find_in_history(channel, ours)
+        if message is None:
+            return None
+        log.info("question #%s (post %s) was already posted as %s; not posting it again", post.seq, post.post_id, message.get("ts"))
+        return str(message["ts"])
+
+    async def _find_in_history(self, channel: ChannelRef, match) -> dict | None:
+        """The first of the channel's latest messages (newest first) for which `match` is True.
+
+        `match(message)` says True (found), False (stop looking: older than what is sought) or None
+        (read on). Reads at most LOOKBACK_MESSAGES; a history that cannot be read at all is None.
+        """
         client = await self._client(channel)
         cursor, seen = None, 0
         while seen < LOOKBACK_MESSAGES:
@@ -161,13 +184,9 @@ class SlackPort:
                 raise
             messages = response.get("messages") or []
             for message in messages:
-                found = posted_question(message)
-                if found == post.post_id:
-                    log.info("question #%s (post %s) was already posted as %s; not posting it again",
-                             post.seq, post.post_id, message.get("ts"))
-                    return str(message["ts"])
-                if found is not None and found < post.post_id:
-                    return None
+                verdict = match(message)
+                if verdict is not None:
+                    return message if verdict else None
             seen += len(messages)
             cursor = (response.get("response_metadata") or {}).get("next_cursor")
             if not cursor or not messages:
@@ -233,7 +252,22 @@ class SlackPort:
                 raise problem from None
             raise
 
-    async def announce(self, channel: ChannelRef, text: str) -> None:
-        """A short message in the channel itself (the monthly champion), escaped so names cannot notify anyone."""
-        escaped = escape(text)
-        await self._post(channel, text=fit(escaped, 3000), blocks=sections(escaped)[:50])
+    async def announce(self, channel: ChannelRef, announcement: Announcement) -> None:
+        """A short message in the channel itself (the monthly champion), escaped so names cannot notify anyone.
+
+        It carries `qotd_announcement` metadata with its key; a retry looks for it in the channel's
+        latest messages first, and the client never resends it blindly.
+        """
+        key = ("announce", announcement.key)
+        if announcement.retry or key in self._attempted:
+            earlier = await self._find_in_history(channel, lambda message: announced_key(message) == announcement.key or None)
+            if earlier is not None:
+                log.info("announcement %s was already posted in %s as %s; not posting it again",
+                         announcement.key, channel.channel_id, earlier.get("ts"))
+                self._attempted.pop(key, None)
+                return
+        escaped = escape(announcement.text)
+        self._remember(key)
+        await self._post(channel, once=True, text=fit(escaped, 3000), blocks=sections(escaped)[:50],
+                         metadata=announcement_metadata(announcement.key))
+        self._attempted.pop(key, None)

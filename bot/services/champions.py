@@ -23,7 +23,7 @@ from bot.context import Context
 from bot.db.scoping import in_channel
 from bot.db.statements import insert_ignoring_conflict
 from bot.db.tables import champion_announcements, schedules
-from bot.ports import ChannelRef, ChannelUnavailable
+from bot.ports import Announcement, ChannelRef, ChannelUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,8 @@ class ChampionClaim:
     month: str
     token: str
     due_at: datetime
+    # False for a fresh claim's first attempt; True when the claim was taken over from a stopped or failed one.
+    retry: bool
 
 
 async def run_due(ctx: Context, report) -> None:
@@ -165,7 +167,7 @@ async def _claim(ctx: Context, row) -> ChampionClaim | None:
             },
             conflict=["platform", "workspace_id", "channel_id", "month"],
         )
-    return ChampionClaim(channel, month, token, ended_at) if claimed else None
+    return ChampionClaim(channel, month, token, ended_at, retry=False) if claimed else None
 
 
 async def _retake_stale(ctx: Context, stale) -> list[ChampionClaim]:
@@ -184,7 +186,8 @@ async def _retake_stale(ctx: Context, stale) -> list[ChampionClaim]:
             )
         if result.rowcount == 1 and not too_old:
             log.warning("retrying the %s champion announcement in %s; the instance making it stopped", row.month, row.channel_id)
-            taken.append(ChampionClaim(ChannelRef(row.platform, row.workspace_id, row.channel_id), row.month, token, row.due_at))
+            channel = ChannelRef(row.platform, row.workspace_id, row.channel_id)
+            taken.append(ChampionClaim(channel, row.month, token, row.due_at, retry=True))
     return taken
 
 
@@ -217,7 +220,7 @@ async def announce(ctx: Context, claim: ChampionClaim) -> bool:
         return False
     text = champion_text(claim.month, winners, len(standings))
     try:
-        await ctx.port(channel.platform).announce(channel, text)
+        await ctx.port(channel.platform).announce(channel, Announcement(f"champion-{claim.month}", text, retry=claim.retry))
     except ChannelUnavailable as exc:
         await _finish(ctx, claim, status="skipped")
         await disable(ctx, channel, exc.reason)
