@@ -30,7 +30,7 @@ from adapters.serve_platforms import serve
 from bot.bootstrap import Qotd, bootstrap
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.db.tables import answers, quiz_attempts, schedules
+from bot.db.tables import answers, processed_events, quiz_attempts, schedules
 from bot.ports import ChannelRef, Member
 from bot.services.answering import AnswerSubmitted
 from tests.conftest import START
@@ -437,6 +437,48 @@ async def test_thread_reply_counts_as_an_answer_with_the_message_content_intent(
         (row,) = await rows(bot.app, select(answers.c.member_id, answers.c.text))
         assert row == (str(fake.member.id), "Cache the hot keys")
         assert len(fake.channel_messages(thread)) == 1  # not echoed again: it is already there
+        assert_clean(fake)
+
+
+async def handled(bot: Bot, event_id: str) -> None:
+    """Wait until the core has recorded the delivery `event_id` (its handler has run to the end)."""
+    for _ in range(100):
+        if await rows(bot.app, select(processed_events.c.event_id).where(processed_events.c.event_id == event_id)):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{event_id} was never handled")
+
+
+async def test_deleting_a_counted_reply_withdraws_the_answer_before_the_reveal_and_says_so(fake, tmp_path, clock):
+    async with running(fake, tmp_path, clock, message_content=True) as bot:
+        await set_up(bot)
+        question, thread = await post_scheduled(bot)
+        first = fake.message_create(thread, fake.member, "Cache everything")
+        latest = fake.message_create(thread, fake.member, "Cache the hot keys")  # an edit: now the current answer
+        other = fake.message_create(thread, fake.member2, "Shard it")
+        for message in (first, latest, other):
+            await fake.dispatch("MESSAGE_CREATE", message)
+            await fake.wait_for_call("PUT", f"/channels/{thread.id}/messages/{message['id']}/reactions/*/@me")
+        assert len(await rows(bot.app, select(answers.c.id))) == 2
+        alice_dm, bob_dm = fake.dm_channel(fake.member), fake.dm_channel(fake.member2)
+
+        await fake.dispatch("MESSAGE_DELETE", fake.message_delete(first))  # no longer the answer's text
+        await handled(bot, f"deleted-{first['id']}")
+        assert len(await rows(bot.app, select(answers.c.id))) == 2 and not fake.channel_messages(alice_dm)
+
+        await fake.dispatch("MESSAGE_DELETE", fake.message_delete(latest))
+        await fake.wait_for_call("POST", f"/channels/{alice_dm.id}/messages")
+        (row,) = await rows(bot.app, select(answers.c.member_id))
+        assert row.member_id == str(fake.member2.id)  # only alice's answer is gone
+        (dm,) = fake.channel_messages(alice_dm)
+        assert dm["content"].startswith("You deleted your reply, so your answer to question #1 is withdrawn.")
+
+        await reveal_by_clock(bot)  # after the reveal a deleted answer stays on record
+        await fake.dispatch("MESSAGE_DELETE", fake.message_delete(other))
+        await fake.wait_for_call("POST", f"/channels/{bob_dm.id}/messages")
+        assert len(await rows(bot.app, select(answers.c.id))) == 1
+        (kept,) = fake.channel_messages(bob_dm)
+        assert "already revealed, so your answer stays on record" in kept["content"]
         assert_clean(fake)
 
 

@@ -14,8 +14,8 @@ import pytest
 from adapters.serve_platforms import serve
 from bot.config import ConfigError, Settings
 from bot.log_setup import configure_logging, log_context
-from tests.conftest import ADMIN, ALICE, START
-from tests.fakes.fake_slack import TEAM_ID, FakeSlack
+from tests.conftest import ALICE, START
+from tests.fakes.fake_slack import FakeSlack
 from tests.test_serve_platforms import free_port
 from tests.test_lifecycle import advance_to, answer, setup
 

@@ -19,6 +19,7 @@ from adapters.discord.suggestion_views import SUGGESTION_ITEMS, on_suggestion_mo
 from bot.bootstrap import Qotd
 from bot.ports import Member
 from bot.services.answering import AnswerSubmitted
+from bot.services.withdrawing import AnswerWithdrawn
 
 log = logging.getLogger(__name__)
 HINT = (
@@ -159,6 +160,35 @@ class QotdDiscordClient(discord.AutoShardedClient):
                 await message.reply(reply.text, mention_author=False, allowed_mentions=discord.AllowedMentions.none())
         except discord.HTTPException as exc:
             log.info("could not react to an answer in thread %s: %s", message.channel.id, exc)
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        """A member deleted their reply in a question's thread: before the reveal that withdraws their answer.
+
+        Discord's event carries only ids, so the deleted message must be in discord.py's message cache
+        (it is for replies seen since the bot started). Only a reply with readable text can have been
+        an answer, and its text must match the member's current answer; anything else changes nothing.
+        The member is told privately (a direct message) what happened to their answer.
+        """
+        message = payload.cached_message
+        if message is None or message.author.bot or message.guild is None or not message.content:
+            return
+        if not self._is_question_thread(message.channel):
+            return
+        reply = await self.qotd.withdraw(
+            AnswerWithdrawn(
+                channel=channel_ref(message.guild.id, message.channel),
+                member_id=str(message.author.id),
+                thread_id=str(message.channel.id),
+                text=message.content,
+                event_id=f"deleted-{message.id}",
+            )
+        )
+        if reply.data.get("outcome") not in ("withdrawn", "kept", "unavailable") or not reply.text:
+            return
+        try:
+            await message.author.send(reply.text, allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException as exc:  # direct messages closed: the answer's fate is still as stored
+            log.info("could not tell member %s about their deleted reply: %s", message.author.id, exc)
 
     async def _hint_once(self, message: discord.Message) -> None:
         key = (message.channel.id, message.author.id)

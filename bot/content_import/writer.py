@@ -84,6 +84,6 @@ def _block_safe(value: str) -> bool:
     if any(ch in value for ch in "\r\x85\u2028\u2029\ufeff"):
         return False
     try:
-        return yaml.safe_load(f"k: |\n" + "\n".join(f"  {line}" if line else "" for line in lines))["k"].strip() == value.strip()
+        return yaml.safe_load("k: |\n" + "\n".join(f"  {line}" if line else "" for line in lines))["k"].strip() == value.strip()
     except yaml.YAMLError:
         return False

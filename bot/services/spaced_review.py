@@ -343,7 +343,7 @@ async def stats(ctx: Context, channel: ChannelRef, member: Member) -> Reply:
     if not due_times:
         lines.append("Due today: nothing yet. Grade a practice question (/qotd quiz) and it is scheduled for review.")
     elif due_today:
-        soon = f", the rest later today" if due_today > due_now else ""
+        soon = ", the rest later today" if due_today > due_now else ""
         lines.append(f"Due today: {due_today} ({due_now} due now{soon}).")
     else:
         count = len(due_times)

@@ -1415,6 +1415,17 @@ class FakeDiscord:
         message = self._create_message(channel, author, body, validate=False)
         return self._gateway_message(message)
 
+    def message_delete(self, message: Any) -> dict[str, Any]:
+        """Remove a stored message as its author deleting it would, and return the MESSAGE_DELETE payload
+        for ``dispatch`` (it carries only ids, as Discord's does)."""
+        stored = self.messages.pop(int(_id_of(message)))
+        self.deleted_messages[int(stored["id"])] = stored
+        channel = self.channels[int(stored["channel_id"])]
+        event = {"id": str(stored["id"]), "channel_id": str(channel.id)}
+        if channel.guild_id:
+            event["guild_id"] = str(channel.guild_id)
+        return event
+
     def guild_create(self, guild: Any) -> dict[str, Any]:
         """A GUILD_CREATE payload for a guild (e.g. one added after the client connected)."""
         return self.guild_of(guild).to_json()
