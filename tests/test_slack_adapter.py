@@ -138,8 +138,8 @@ def question_ts(bot: Bot) -> str:
 def thread_reply(bot: Bot, user: str, text: str, msg_id: str) -> dict:
     ts = question_ts(bot)
     return {"type": "message", "channel": CHANNEL, "user": user, "text": text, "ts": f"{float(ts) + 5:.6f}",
-            "thread_ts": ts, "client_msg_id": msg_id, "team": TEAM_ID, "event_ts": f"{float(ts) + 5:.6f}",
-            "channel_type": "channel"}
+            "thread_ts": ts, "parent_user_id": BOT_USER_ID, "client_msg_id": msg_id, "team": TEAM_ID,
+            "event_ts": f"{float(ts) + 5:.6f}", "channel_type": "channel"}
 
 
 async def answer_with_modal(bot: Bot, user: str, post_id: int, text: str, view_id: str = "VANSWER1") -> dict:
@@ -255,6 +255,34 @@ async def test_messages_outside_our_threads_and_bot_messages_are_ignored(bot: Bo
     await asyncio.sleep(0.3)
     assert await rows(bot.app, select(answers)) == []
     assert not bot.fake.calls_to("chat.postEphemeral")
+
+
+async def test_replies_under_other_peoples_messages_never_reach_the_database(bot: Bot):
+    """Slack names a thread's parent author: chatter under members' messages is not even looked up."""
+    from sqlalchemy import event as sa_event
+
+    await set_up(bot)
+    await post_scheduled(bot)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *rest):
+        statements.append(statement)
+
+    sa_event.listen(bot.app.ctx.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        chatter = {"type": "message", "channel": CHANNEL, "user": "UBOB", "text": "lunch?", "ts": "7.2", "thread_ts": "7.1",
+                   "parent_user_id": "UALICE", "client_msg_id": "chat-1", "team": TEAM_ID, "channel_type": "channel"}
+        deleted = {"type": "message", "subtype": "message_deleted", "channel": CHANNEL, "ts": "7.3", "deleted_ts": "7.2",
+                   "hidden": True, "previous_message": chatter}
+        for event in (chatter, deleted):
+            assert (await bot.slack.event(event))[0] == 200
+        await asyncio.sleep(0.3)
+        assert statements == []
+        await bot.slack.event(thread_reply(bot, "UALICE", "Our thread", "msg-ours"))  # under the question: it counts
+        assert "Answer recorded" in (await bot.fake.wait_for("chat.postEphemeral"))[0].params["text"]
+        assert statements
+    finally:
+        sa_event.remove(bot.app.ctx.engine.sync_engine, "before_cursor_execute", record)
 
 
 async def test_the_answer_button_opens_a_modal_and_the_submission_is_recorded_privately(bot: Bot):

@@ -45,11 +45,11 @@ def register_answers(bolt: AsyncApp, ctx: SlackContext) -> None:
         await client.chat_postEphemeral(channel=channel_id, user=user_id, text=reply_text, blocks=blocks)
 
     @bolt.event("message")
-    async def on_message(event, body, client):
+    async def on_message(event, body, client, context):
         if event.get("subtype") == "message_deleted":
-            await on_deleted(event, body, client)
+            await on_deleted(event, body, client, context.bot_user_id)
             return
-        answer = thread_answer(event, body.get("team_id") or event.get("team"))
+        answer = thread_answer(event, body.get("team_id") or event.get("team"), context.bot_user_id)
         if answer is None:
             return
         message, channel, event_id = answer
@@ -68,11 +68,13 @@ def register_answers(bolt: AsyncApp, ctx: SlackContext) -> None:
         )
 
 
-    async def on_deleted(event: dict, body: dict, client) -> None:
+    async def on_deleted(event: dict, body: dict, client, bot_user_id: str | None) -> None:
         """A member deleted a reply in one of our threads: before the reveal that withdraws their answer."""
         previous = event.get("previous_message") or {}
         thread_ts = previous.get("thread_ts")
         if previous.get("bot_id") or not previous.get("user") or not thread_ts or thread_ts == previous.get("ts"):
+            return
+        if not in_our_thread(previous, bot_user_id):
             return
         channel = channel_ref(body.get("team_id") or event.get("team"), str(event.get("channel")))
         withdrawn = AnswerWithdrawn(
@@ -89,7 +91,18 @@ def register_answers(bolt: AsyncApp, ctx: SlackContext) -> None:
         await client.chat_postEphemeral(channel=channel.channel_id, user=withdrawn.member_id, thread_ts=thread_ts, text=text, blocks=blocks)
 
 
-def thread_answer(event: dict, team_id: str | None) -> tuple[dict, ChannelRef, str] | None:
+def in_our_thread(message: dict, bot_user_id: str | None) -> bool:
+    """False when Slack says the thread's parent was posted by someone other than the app (`parent_user_id`).
+
+    Questions are the app's own messages, so a reply under anyone else's message is never an answer
+    and the core is not asked (no database work for a busy channel's chatter, and no "could not be
+    saved" notice about it while the database is down). Unknown either way: it may be ours.
+    """
+    parent = message.get("parent_user_id")
+    return not (parent and bot_user_id and parent != bot_user_id)
+
+
+def thread_answer(event: dict, team_id: str | None, bot_user_id: str | None = None) -> tuple[dict, ChannelRef, str] | None:
     """A message event that may be an answer: (the message, its channel, a retry-proof event id)."""
     subtype = event.get("subtype")
     if subtype == "message_changed":
@@ -104,5 +117,7 @@ def thread_answer(event: dict, team_id: str | None) -> tuple[dict, ChannelRef, s
     thread_ts = message.get("thread_ts")
     if message.get("bot_id") or not message.get("user") or not thread_ts or thread_ts == message.get("ts"):
         return None  # the bot's own messages, and messages outside a thread (or the parent itself)
+    if not in_our_thread(message, bot_user_id):
+        return None
     channel = channel_ref(team_id or message.get("team"), str(event.get("channel")))
     return message, channel, event_id
