@@ -141,6 +141,13 @@ class Qotd:
         with _outage_raises("disabling a removed workspace's schedules"):
             return await disable_workspace(self.ctx, platform, workspace_id, reason)
 
+    async def workspace_restored(self, platform: str, workspace_id: str, reasons: tuple[str, ...]) -> int:
+        """The bot is back in a workspace (reinstalled): restart the schedules stopped for one of `reasons`."""
+        from bot.services.schedule_admin import enable_workspace
+
+        with _outage_raises("restarting a reinstalled workspace's schedules"):
+            return await enable_workspace(self.ctx, platform, workspace_id, reasons)
+
     async def suggestion(self, channel: ChannelRef, suggestion_id: int) -> dict | None:
         """One suggestion of the channel's workspace as plain data (for an edit form), or None."""
         from bot.services.suggestions import load_card

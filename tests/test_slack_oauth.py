@@ -336,6 +336,36 @@ async def test_an_uninstall_deletes_that_installation_and_stops_only_that_worksp
     assert reply["text"] == NOT_INSTALLED and reply.get("response_type", "ephemeral") == "ephemeral", reply
 
 
+async def test_installing_again_restarts_the_schedules_the_removal_stopped_and_no_others(dist: Distributed):
+    await dist.install(T1)
+    await set_up(dist, T1)
+    paused_channel = ChannelRef("slack", T1, "CPAUSED")
+    admin = Member(ADMINS[T1], "Admin", is_admin=True)
+    for text in (f"/qotd {SETUP}", "/qotd pause"):  # an admin paused this one themselves
+        assert (await dist.app.handle_text(paused_channel, admin, text)).ok
+    assert await dist.event(T1, {"type": "app_uninstalled"}) == 200
+
+    async def stopped() -> bool:
+        return [r.channel_id for r in await dist.rows(select(schedules.c.channel_id).where(schedules.c.disabled_reason == REMOVED))] == [CHANNEL]
+
+    await wait_until(stopped)
+    dist.clock.set(START + timedelta(days=2))  # away for two days: nothing is posted meanwhile
+    assert (await dist.app.tick()).posted == 0
+
+    await dist.install(T1)  # an admin installs the app again
+    by_channel = {r.channel_id: r for r in await dist.rows(select(schedules))}
+    back, paused = by_channel[CHANNEL], by_channel["CPAUSED"]
+    assert (back.paused, back.disabled_reason) == (False, None)
+    assert back.next_post_at > dist.clock.now()  # the next scheduled time from now: the days away are skipped
+    assert (paused.paused, paused.next_post_at) == (True, None)
+    assert "active" in await status_text(dist, T1)
+
+    dist.clock.set(back.next_post_at + timedelta(seconds=30))
+    assert (await dist.app.tick()).posted == 1
+    (question,) = dist.fake.calls_to("chat.postMessage")
+    assert question.params["channel"] == CHANNEL and question.headers["Authorization"] == bearer(T1)
+
+
 async def test_a_revoked_member_token_leaves_the_installation_alone(dist: Distributed):
     await dist.install(T1)
     await set_up(dist, T1)

@@ -20,6 +20,7 @@ from adapters.slack.installations import (
     SqlOAuthStateStore,
     oauth_settings,
     register_uninstall_listeners,
+    restart_on_reinstall,
 )
 from adapters.slack.leaderboard_actions import register_leaderboard_actions
 from adapters.slack.listener_support import PLATFORM, SlackContext, log
@@ -45,7 +46,7 @@ def build_slack_app(qotd: Qotd, settings: SlackSettings, *, clients: WorkspaceCl
         # No token here: Bolt sets each request's token from the installation. This client's base URL
         # (SLACK_API_URL) is used for oauth.v2.access, token rotation and every per-request client.
         client = web_client(None, settings.api_url)
-        store = SqlInstallationStore(qotd.ctx.engine)
+        store = SqlInstallationStore(qotd.ctx.engine, on_installed=restart_on_reinstall(ctx))
         states = SqlOAuthStateStore(qotd.ctx.engine, now=qotd.ctx.clock.now)
         oauth = oauth_settings(settings, store, states, client)
         bolt_options.setdefault("user_facing_authorize_error_message", NOT_INSTALLED)

@@ -23,6 +23,10 @@ from adapters.slack.pacing import Pacer, PacingSettings, paced_channel
 from bot import metrics
 
 
+# Why a schedule stopped when its workspace had no installation left (shown in /qotd status).
+NOT_INSTALLED_REASON = "the app is not installed in this workspace any more"
+
+
 class WorkspaceNotInstalled(LookupError):
     """No installation (or no bot token) for this workspace: the app was removed or never installed."""
 

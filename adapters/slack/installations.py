@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -35,7 +35,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import and_, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.slack.clients import WorkspaceNotInstalled, web_client
+from adapters.slack.clients import NOT_INSTALLED_REASON, WorkspaceNotInstalled, web_client
 from adapters.slack.listener_support import PLATFORM, SlackContext
 from adapters.slack.settings import SlackSettings
 from bot.db.statements import upsert
@@ -99,9 +99,16 @@ def _matching(enterprise_id: str | None, team_id: str | None, is_enterprise_inst
 class SqlInstallationStore(AsyncInstallationStore):
     """Bot installations, one row per workspace (or organisation), in the bot's database."""
 
-    def __init__(self, engine: AsyncEngine, *, logger: logging.Logger = log) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        logger: logging.Logger = log,
+        on_installed: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
         self.engine = engine
         self._logger = logger
+        self._on_installed = on_installed  # called with the team id after each workspace install is saved
 
     @property
     def logger(self) -> logging.Logger:
@@ -123,6 +130,11 @@ class SqlInstallationStore(AsyncInstallationStore):
         await self._upsert(_key(installation.enterprise_id, installation.team_id, installation.is_enterprise_install), values)
         self.logger.info("Slack app installed in workspace %s (%s)", installation.team_id or installation.enterprise_id,
                          installation.team_name or installation.enterprise_name)
+        if installation.team_id and self._on_installed is not None:
+            try:
+                await self._on_installed(installation.team_id)
+            except Exception:  # the install itself is saved; its schedules can still be resumed by hand
+                self.logger.exception("could not restart the schedules of reinstalled workspace %s", installation.team_id)
 
     async def async_save_bot(self, bot: Bot) -> None:
         """A new bot token for an existing install (token rotation); the rest of the row stays."""
@@ -315,6 +327,21 @@ def oauth_settings(
         client=client,
     )
     return oauth
+
+
+# Schedules stopped for these reasons start again when their workspace installs the app again.
+RESTARTED_ON_REINSTALL = (REMOVED, NOT_INSTALLED_REASON)
+
+
+def restart_on_reinstall(ctx: SlackContext) -> Callable[[str], Awaitable[None]]:
+    """What SqlInstallationStore calls after an install: the workspace's schedules the removal stopped run again."""
+
+    async def restart(team_id: str) -> None:
+        restarted = await ctx.qotd.workspace_restored(PLATFORM, team_id, RESTARTED_ON_REINSTALL)
+        if restarted:
+            log.info("workspace %s installed the app again: %d schedule(s) restarted", team_id, restarted)
+
+    return restart
 
 
 def register_uninstall_listeners(bolt: AsyncApp, ctx: SlackContext, store: SqlInstallationStore) -> None:

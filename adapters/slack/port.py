@@ -46,7 +46,7 @@ from adapters.slack.blocks import (
     revealed_page,
     sections,
 )
-from adapters.slack.clients import WorkspaceClients, WorkspaceNotInstalled
+from adapters.slack.clients import NOT_INSTALLED_REASON, WorkspaceClients, WorkspaceNotInstalled
 from bot import metrics
 from bot.ports import Announcement, AnswerEcho, ChannelRef, ChannelUnavailable, PostedRef, QuestionPost, RevealMessage
 
@@ -107,7 +107,7 @@ class SlackPort:
         try:
             return await self.clients.for_team(channel.workspace_id)
         except WorkspaceNotInstalled:
-            raise ChannelUnavailable("the app is not installed in this workspace any more") from None
+            raise ChannelUnavailable(NOT_INSTALLED_REASON) from None
 
     async def _post(self, channel: ChannelRef, *, once: bool = False, **kwargs) -> dict:
         client = await self._client(channel)

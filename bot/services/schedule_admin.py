@@ -227,11 +227,44 @@ async def disable(ctx: Context, channel: ChannelRef, reason: str) -> None:
 
 
 async def disable_workspace(ctx: Context, platform: str, workspace_id: str, reason: str) -> int:
-    """Stop every schedule of a workspace the bot was removed from; returns how many were stopped."""
+    """Stop every running schedule of a workspace the bot was removed from; returns how many were stopped.
+
+    Schedules an admin had paused (or that were stopped for another reason) keep their state, so a
+    reinstall (`enable_workspace`) brings back exactly the ones the removal stopped.
+    """
     async with ctx.engine.begin() as conn:
         result = await conn.execute(
             update(schedules)
-            .where(schedules.c.platform == platform, schedules.c.workspace_id == workspace_id)
+            .where(schedules.c.platform == platform, schedules.c.workspace_id == workspace_id, schedules.c.paused.is_(False))
             .values(paused=True, next_post_at=None, disabled_reason=reason[:300], updated_at=ctx.clock.now())
         )
     return result.rowcount
+
+
+async def enable_workspace(ctx: Context, platform: str, workspace_id: str, reasons: tuple[str, ...]) -> int:
+    """The bot is back in a workspace: restart the schedules stopped for one of `reasons`; returns how many.
+
+    Each starts again at its next scheduled time from now (the days it was away are skipped, which never
+    breaks a streak). Schedules paused by an admin or stopped for another reason stay as they are.
+    """
+    now = ctx.clock.now()
+    restarted = 0
+    async with ctx.engine.begin() as conn:
+        rows = (
+            await conn.execute(
+                select(schedules).where(
+                    schedules.c.platform == platform,
+                    schedules.c.workspace_id == workspace_id,
+                    schedules.c.disabled_reason.in_([reason[:300] for reason in reasons]),
+                )
+            )
+        ).all()
+        for row in rows:
+            result = await conn.execute(
+                update(schedules)
+                .where(schedules.c.id == row.id, schedules.c.disabled_reason == row.disabled_reason)
+                .values(paused=False, next_post_at=Schedule.from_row(row).rule.next_after(now), disabled_reason=None,
+                        updated_at=now)
+            )
+            restarted += result.rowcount
+    return restarted
