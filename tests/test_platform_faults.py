@@ -253,19 +253,28 @@ def reveal_of(post_id: int, *, retry: bool) -> RevealMessage:
     )
 
 
+def slack_port(fake: FakeSlack) -> SlackPort:
+    return SlackPort(SingleWorkspace(slack_client(fake)))
+
+
+async def answer_lost(fake: FakeSlack, send) -> None:
+    """`send()` reaches Slack, which posts the message, but the connection drops before the answer comes back."""
+    fake.inject_faults(1.0, ("disconnect_after_accept",), methods=("chat.postMessage",))
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await send()
+    fake.stop_faults()
+
+
 async def test_slack_a_dropped_connection_after_the_post_is_not_sent_again(backoffs):
     async with FakeSlack() as fake:
         channel = ChannelRef("slack", TEAM_ID, "CQOTD")
-        port = SlackPort(SingleWorkspace(slack_client(fake)))
-        fake.inject_faults(1.0, ("disconnect_after_accept",), methods=("chat.postMessage",))
-        with pytest.raises(aiohttp.ServerDisconnectedError):
-            await port.post_question(channel, question(7, retry=False))
+        port = slack_port(fake)
+        await answer_lost(fake, lambda: port.post_question(channel, question(7, retry=False)))
         # Slack took it; the client did not resend it blindly (its connection-error retry is off here).
         assert len(fake.calls_to("chat.postMessage")) == 1 and len(fake.channel_messages("CQOTD")) == 1
-        fake.stop_faults()
 
         again = await port.post_question(channel, question(7, retry=False))  # this process tried before: it looks
-        elsewhere = await SlackPort(SingleWorkspace(slack_client(fake))).post_question(
+        elsewhere = await slack_port(fake).post_question(
             channel, question(7, retry=True)  # another instance that took the claim over: it looks
         )
         (posted,) = fake.channel_messages("CQOTD")
@@ -273,10 +282,7 @@ async def test_slack_a_dropped_connection_after_the_post_is_not_sent_again(backo
         assert len(fake.calls_to("chat.postMessage")) == 1 and len(fake.calls_to("conversations.history")) == 2
         assert fake.last("conversations.history").params["include_all_metadata"] in ("1", "true", True)
 
-        fake.inject_faults(1.0, ("disconnect_after_accept",), methods=("chat.postMessage",))
-        with pytest.raises(aiohttp.ServerDisconnectedError):
-            await port.reveal(channel, again, reveal_of(7, retry=False))
-        fake.stop_faults()
+        await answer_lost(fake, lambda: port.reveal(channel, again, reveal_of(7, retry=False)))
         await port.reveal(channel, again, reveal_of(7, retry=False))
         (shown,) = fake.thread_messages("CQOTD", posted["ts"])
         assert shown["metadata"]["event_payload"] == {"post_id": 7, "page": 0}
@@ -285,7 +291,7 @@ async def test_slack_a_dropped_connection_after_the_post_is_not_sent_again(backo
 async def test_slack_a_fresh_post_and_reveal_look_nothing_up():
     async with FakeSlack() as fake:
         channel = ChannelRef("slack", TEAM_ID, "CQOTD")
-        port = SlackPort(SingleWorkspace(slack_client(fake)))
+        port = slack_port(fake)
         where = await port.post_question(channel, question(8, retry=False))
         await port.reveal(channel, where, reveal_of(8, retry=False))
         assert [c.method for c in fake.calls] == ["chat.postMessage", "chat.postMessage", "chat.update"]
@@ -297,16 +303,13 @@ CHAMPION = "🏆 Champion of November 2026: *alice* with 22 points!"
 async def test_slack_a_champion_announcement_is_made_once_after_a_dropped_connection(backoffs):
     async with FakeSlack() as fake:
         channel = ChannelRef("slack", TEAM_ID, "CQOTD")
-        port = SlackPort(SingleWorkspace(slack_client(fake)))
-        fake.inject_faults(1.0, ("disconnect_after_accept",), methods=("chat.postMessage",))
-        with pytest.raises(aiohttp.ServerDisconnectedError):
-            await port.announce(channel, Announcement("champion-2026-11", CHAMPION, retry=False))
+        port = slack_port(fake)
+        await answer_lost(fake, lambda: port.announce(channel, Announcement("champion-2026-11", CHAMPION, retry=False)))
         assert len(fake.calls_to("chat.postMessage")) == 1 and len(fake.channel_messages("CQOTD")) == 1
-        fake.stop_faults()
         fake.post_as("UALICE", "CQOTD", "congrats!")  # the channel moves on meanwhile
 
         await port.announce(channel, Announcement("champion-2026-11", CHAMPION, retry=False))  # tried here before: looks
-        other = SlackPort(SingleWorkspace(slack_client(fake)))
+        other = slack_port(fake)
         await other.announce(channel, Announcement("champion-2026-11", CHAMPION, retry=True))  # a takeover: looks
         (announced,) = [m for m in fake.channel_messages("CQOTD") if m.get("bot_id")]
         assert announced["metadata"] == {"event_type": ANNOUNCEMENT_EVENT, "event_payload": {"key": "champion-2026-11"}}
