@@ -46,7 +46,7 @@ class TickReport:
         return bool(self.posted or self.revealed or self.skipped or self.failed or self.announced)
 
 
-async def run_due_work(ctx: Context, snapshot: "DueSnapshot | None" = None) -> TickReport:
+async def run_due_work(ctx: Context, snapshot: DueSnapshot | None = None) -> TickReport:
     """Reveal, retry and post what is due, for the platforms this process has adapters for.
 
     A process running only some adapters leaves other platforms' work to the
@@ -280,18 +280,15 @@ class DueSnapshot:
 
     def earliest(self) -> datetime | None:
         """The earliest instant anything becomes due (a stale claim: when its timeout runs out)."""
-        found = [
-            when
-            for when in (
+        return _earliest(
+            (
                 self.next_post,
                 self.next_reveal,
                 self.next_champion,
                 self.oldest_claim + self.claim_timeout if self.oldest_claim is not None else None,
                 self.oldest_champion_claim + self.claim_timeout if self.oldest_champion_claim is not None else None,
             )
-            if when is not None
-        ]
-        return min(found) if found else None
+        )
 
 
 async def due_snapshot(ctx: Context) -> DueSnapshot:
