@@ -482,6 +482,25 @@ async def test_deleting_a_counted_reply_withdraws_the_answer_before_the_reveal_a
         assert_clean(fake)
 
 
+async def test_a_reply_deleted_after_a_restart_is_traced_by_its_message_id(fake, tmp_path, clock):
+    """discord.py keeps no messages across a restart, so Discord's delete event names only the message."""
+    async with running(fake, tmp_path, clock, message_content=True) as bot:
+        await set_up(bot)
+        question, thread = await post_scheduled(bot)
+        reply = fake.message_create(thread, fake.member, "Cache the hot keys")
+        await fake.dispatch("MESSAGE_CREATE", reply)
+        await fake.wait_for_call("PUT", f"/channels/{thread.id}/messages/{reply['id']}/reactions/*/@me")
+    async with running(fake, tmp_path, clock, message_content=True) as bot:  # a new process: an empty message cache
+        assert bot.client.get_channel(thread.id) is not None  # active threads come with the server on connect
+        await fake.dispatch("MESSAGE_DELETE", fake.message_delete(reply))
+        dm = fake.dm_channel(fake.member)
+        await fake.wait_for_call("POST", f"/channels/{dm.id}/messages")
+        assert await rows(bot.app, select(answers.c.id)) == []
+        (told,) = fake.channel_messages(dm)
+        assert told["content"].startswith("You deleted your reply, so your answer to question #1 is withdrawn.")
+        assert_clean(fake)
+
+
 async def test_without_the_intent_thread_replies_get_one_polite_hint(bot: Bot):
     fake = bot.fake
     assert not fake.identify_payloads[-1]["intents"] & (1 << 15)  # no privileged intent by default

@@ -105,3 +105,33 @@ async def test_recomputed_totals_match_the_incremental_ones_over_mixed_days(app,
     await answer(app, BOB, "late one")
     for member in (ALICE, BOB):
         assert totals(await recomputed(app, member)) == stored(await stats_row(app, member)), member.name
+
+
+async def test_a_deletion_naming_only_the_message_is_traced_to_its_answer(app, clock, port):
+    """Some platforms say only which message was deleted: the ids stored with answers and edits find it."""
+    from bot.services.answering import AnswerSubmitted
+
+    await setup(app)
+    await advance_to(app, clock, 2)
+    thread = await open_thread(port)
+
+    async def reply(member, text, message_id):
+        return await app.answer(AnswerSubmitted(CHANNEL, member, text, thread_id=thread, message_id=message_id,
+                                                event_id=f"msg-{message_id}", already_visible=True))
+
+    assert (await reply(ALICE, "first thought", "m1")).data["outcome"] == "on_time"
+    assert (await reply(ALICE, "better thought", "m2")).data["outcome"] == "edit"
+    assert (await reply(BOB, "bob's answer", "m3")).data["outcome"] == "on_time"
+
+    def deleted(message_id):
+        return AnswerWithdrawn(CHANNEL, None, thread_id=thread, message_id=message_id, event_id=f"del-{message_id}")
+
+    assert (await app.withdraw(deleted("m-unknown"))).data["outcome"] == "not_found"
+    assert (await app.withdraw(deleted("m1"))).data["outcome"] == "not_current"  # alice's answer is now m2's text
+    assert await count(app, answers) == 2
+    gone = await app.withdraw(deleted("m2"))
+    assert gone.data["outcome"] == "withdrawn" and gone.data["member_id"] == ALICE.id
+    async with app.ctx.engine.connect() as conn:
+        left = (await conn.execute(select(answers.c.member_id, answers.c.message_id))).all()
+    assert left == [(BOB.id, "m3")]
+    assert await count(app, answer_edits) == 0

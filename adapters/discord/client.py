@@ -152,6 +152,7 @@ class QotdDiscordClient(discord.AutoShardedClient):
                 thread_id=str(message.channel.id),
                 event_id=f"message-{message.id}",
                 already_visible=True,
+                message_id=str(message.id),
             )
         )
         try:
@@ -164,31 +165,40 @@ class QotdDiscordClient(discord.AutoShardedClient):
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         """A member deleted their reply in a question's thread: before the reveal that withdraws their answer.
 
-        Discord's event carries only ids, so the deleted message must be in discord.py's message cache
-        (it is for replies seen since the bot started). Only a reply with readable text can have been
-        an answer, and its text must match the member's current answer; anything else changes nothing.
-        The member is told privately (a direct message) what happened to their answer.
+        When discord.py still holds the message (sent since the bot started) its author and text come
+        with the event: only a reply with readable text can have been an answer, and its text must be
+        the member's current answer. Otherwise Discord names only the message, and the core traces it
+        through the message ids stored with answers. Either way anything else changes nothing, and the
+        member is told privately (a direct message) what happened to their answer.
         """
         message = payload.cached_message
-        if message is None or message.author.bot or message.guild is None or not message.content:
-            return
-        if not self._is_question_thread(message.channel):
-            return
+        if message is not None:
+            if message.author.bot or message.guild is None or not message.content or not self._is_question_thread(message.channel):
+                return
+            channel, member_id, text = channel_ref(message.guild.id, message.channel), str(message.author.id), message.content
+        else:
+            thread = self.get_channel(payload.channel_id)  # active threads are cached; revealed ones keep their answers
+            if payload.guild_id is None or not self._is_question_thread(thread):
+                return
+            channel, member_id, text = channel_ref(payload.guild_id, thread), None, None
         reply = await self.qotd.withdraw(
             AnswerWithdrawn(
-                channel=channel_ref(message.guild.id, message.channel),
-                member_id=str(message.author.id),
-                thread_id=str(message.channel.id),
-                text=message.content,
-                event_id=f"deleted-{message.id}",
+                channel=channel,
+                member_id=member_id,
+                thread_id=str(payload.channel_id),
+                text=text,
+                event_id=f"deleted-{payload.message_id}",
+                message_id=str(payload.message_id),
             )
         )
-        if reply.data.get("outcome") not in ("withdrawn", "kept", "unavailable") or not reply.text:
+        told = reply.data.get("member_id") or member_id
+        if reply.data.get("outcome") not in ("withdrawn", "kept", "unavailable") or not reply.text or not told:
             return
         try:
-            await message.author.send(reply.text, allowed_mentions=discord.AllowedMentions.none())
+            user = self.get_user(int(told)) or await self.fetch_user(int(told))
+            await user.send(reply.text, allowed_mentions=discord.AllowedMentions.none())
         except discord.HTTPException as exc:  # direct messages closed: the answer's fate is still as stored
-            log.info("could not tell member %s about their deleted reply: %s", message.author.id, exc)
+            log.info("could not tell member %s about their deleted reply: %s", told, exc)
 
     async def _hint_once(self, message: discord.Message) -> None:
         key = (message.channel.id, message.author.id)

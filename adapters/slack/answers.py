@@ -55,7 +55,8 @@ def register_answers(bolt: AsyncApp, ctx: SlackContext) -> None:
         message, channel, event_id = answer
         member = await ctx.members.member(client, message["user"])
         submitted = AnswerSubmitted(
-            channel, member, message.get("text") or "", thread_id=message["thread_ts"], event_id=event_id, already_visible=True
+            channel, member, message.get("text") or "", thread_id=message["thread_ts"], event_id=event_id, already_visible=True,
+            message_id=message.get("ts"),
         )
         reply = await run_core(ctx.qotd.answer(submitted), "thread reply")
         outcome = reply.data.get("outcome")

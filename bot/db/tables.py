@@ -115,6 +115,9 @@ answers = Table(
     Column("points", Integer, nullable=False, server_default="0"),
     Column("edit_count", Integer, nullable=False, server_default="0"),
     Column("edited_at", UTCDateTime, nullable=True),
+    # The platform's id of the message the answer came from (a thread reply), so deleting it can be traced
+    # to the answer even when the platform names only the message (migration 0010). None for forms.
+    Column("message_id", String(64), nullable=True),
     UniqueConstraint("post_id", "member_id"),
     # A channel's answers by time, with what the leaderboards sum, so a period's totals are read from the
     # index alone (migration 0009).
@@ -130,6 +133,7 @@ answer_edits = Table(
     Column("text", Text, nullable=False),
     Column("edited_at", UTCDateTime, nullable=False),
     Column("late", Boolean, nullable=False),
+    Column("message_id", String(64), nullable=True),  # as answers.message_id
     Index(None, "answer_id"),
 )
 

@@ -39,7 +39,8 @@ class AnswerSubmitted:
     `post_id` or `thread_id` pin the question; otherwise the channel's most
     recent question is meant. `event_id` makes platform retries harmless.
     `already_visible` says the platform already shows the text in the thread
-    (a thread reply), so the core does not echo it.
+    (a thread reply), so the core does not echo it. `message_id` is the
+    platform's id of that reply: deleting it later can be traced to the answer.
     """
 
     channel: ChannelRef
@@ -49,6 +50,7 @@ class AnswerSubmitted:
     thread_id: str | None = None
     event_id: str | None = None
     already_visible: bool = False
+    message_id: str | None = None
 
 
 async def submit_answer(ctx: Context, event: AnswerSubmitted) -> Reply:
@@ -70,10 +72,12 @@ async def submit_answer(ctx: Context, event: AnswerSubmitted) -> Reply:
             raise NotFound("there is no question to answer in this channel yet")
         late = post.status != "posted" or (post.reveal_at is not None and now >= post.reveal_at)
         if post.answer_id is not None:
-            await _record_edit(conn, channel, post.answer_id, text, now, late)
+            await _record_edit(conn, channel, post.answer_id, text, now, late, event.message_id)
             outcome, streak, freezes_earned = "edit", None, None
         else:
-            outcome, streak, freezes_earned = await _record_first(conn, ctx, channel, post, event.member, text, now, late)
+            outcome, streak, freezes_earned = await _record_first(
+                conn, ctx, channel, post, event.member, text, now, late, event.message_id
+            )
             if outcome == "on_time":  # spaced repetition: the member has now seen this question (a first exposure)
                 await record_daily_answer(conn, ctx, channel, event.member.id, post, now)
     if post.mode == "thread" and not event.already_visible and outcome != "edit":
@@ -191,7 +195,7 @@ async def _find_post(conn, event: AnswerSubmitted):
 
 
 async def _record_first(
-    conn, ctx: Context, channel: ChannelRef, post, member: Member, text: str, now, late: bool
+    conn, ctx: Context, channel: ChannelRef, post, member: Member, text: str, now, late: bool, message_id: str | None
 ) -> tuple[str, int | None, int | None]:
     """Returns (outcome, streak after, freezes held if this answer earned one)."""
     statements = _statements(conn.dialect.name)
@@ -211,12 +215,13 @@ async def _record_first(
                 "answered_at": now,
                 "late": late,
                 "points": points,
+                "message_id": message_id,
             },
         )
     ).scalar()
     if answer_id is None:  # a concurrent first answer won; this one is an edit
         existing = (await conn.execute(_EXISTING_ANSWER, {"post_id": post.id, "member_id": member.id})).scalar()
-        await _record_edit(conn, channel, existing, text, now, late)
+        await _record_edit(conn, channel, existing, text, now, late, message_id)
         return "edit", None, None
     stats = {**scope, "member_id": member.id, "display_name": name, "last_answered_at": now}
     if late:
@@ -242,7 +247,7 @@ async def _record_first(
     return "on_time", after.current_streak, freezes_earned
 
 
-async def _record_edit(conn, channel: ChannelRef, answer_id: int, text: str, now, late: bool) -> None:
+async def _record_edit(conn, channel: ChannelRef, answer_id: int, text: str, now, late: bool, message_id: str | None) -> None:
     await conn.execute(
         answer_edits.insert(),
         {
@@ -252,6 +257,7 @@ async def _record_edit(conn, channel: ChannelRef, answer_id: int, text: str, now
             "text": text,
             "edited_at": now,
             "late": late,
+            "message_id": message_id,
         },
     )
     await conn.execute(_EDIT_ANSWER, {"answer_id": answer_id, "when": now})
