@@ -142,6 +142,12 @@ def test_the_kubernetes_manifests_are_complete():
     # the two workloads split the platforms: no Discord token on Slack pods, no Slack secrets on Discord pods
     slack_env = {e["name"] for e in slack["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert "DISCORD_TOKEN" not in slack_env and not any(name.startswith("SLACK_") for name in env)
+    # The Slack replicas pace their calls separately: together they stay within one workspace's default budget.
+    from adapters.slack.pacing import DEFAULT_RATE, PacingSettings
+
+    slack_values = {e["name"]: e.get("value") for e in slack["spec"]["template"]["spec"]["containers"][0]["env"]}
+    per_replica = PacingSettings.from_env({"SLACK_RATE_PER_SECOND": slack_values["SLACK_RATE_PER_SECOND"]}).rate
+    assert 0 < per_replica * slack["spec"]["replicas"] <= DEFAULT_RATE
 
 
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
