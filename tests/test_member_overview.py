@@ -28,6 +28,7 @@ async def test_nobody_yet_is_an_empty_overview(app):
     assert (overview.points, overview.on_time_answers, overview.late_answers) == (0, 0, 0)
     assert (overview.current_streak, overview.longest_streak) == (0, 0)
     assert (overview.practice_asked, overview.practice_graded) == (0, 0)
+    assert (overview.freezes, overview.reviews_due) == (0, 0)
 
 
 async def test_totals_streaks_and_recent_answers_span_the_workspaces_channels(app, clock):
@@ -88,3 +89,8 @@ async def test_recent_answers_are_limited_and_practice_is_counted(app, clock):
     assert overview.current_streak == 7 and overview.on_time_answers == 7
     assert (overview.practice_asked, overview.practice_graded) == (2, 1)
     assert clock.now() - overview.channels[0].last_answered_at < timedelta(days=1)
+    # Five on-time answers in a row earn a streak freeze; answered questions come due for review a day later,
+    # as /qotd quiz stats counts them (the one just graded "good" is not due again yet).
+    assert overview.freezes == overview.channels[0].freezes == 1
+    stats = (await app.handle_text(CHANNEL, ALICE, "/qotd quiz stats")).text
+    assert f"{overview.reviews_due} due now" in stats and overview.reviews_due == 5

@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from sqlalchemy import select
 
+from adapters.slack.app_home import home_view
 from adapters.slack.blocks import reply_blocks
 from adapters.slack.setup_modal import (
     CHANNEL_ACTION,
@@ -294,13 +296,32 @@ async def test_app_home_shows_the_members_own_numbers(bot: Bot):
     assert "#1 \u00b7 " in text and "<#CQOTD>" in text and "on time, +10 points" in text and "?" in text
     assert "Practice: 1 question asked, 0 self-graded." in text
     assert "/qotd quiz" in text and "/qotd help" in text
+    assert "due for review" not in text and "Streak freezes" not in text  # none yet
+
+    bot.clock.advance(timedelta(days=1, hours=1))  # the answered question is due for its first review
+    assert (await bot.slack.event(home_opened("UALICE")))[0] == 200
+    later = json.dumps((await bot.fake.wait_for("views.publish", 2))[1].params["view"]["blocks"], ensure_ascii=False)
+    assert "*Practice:* 1 question due for review. Run `/qotd quiz` in any channel" in later
 
     assert (await bot.slack.event(home_opened("UBOB")))[0] == 200
-    bob = (await bot.fake.wait_for("views.publish", 2))[1].params
+    bob = (await bot.fake.wait_for("views.publish", 3))[2].params
     assert bob["user_id"] == "UBOB" and "You have not answered a question yet" in all_text({"blocks": bob["view"]["blocks"]})
 
     await bot.slack.event(home_opened("UALICE", tab="messages"))
-    await quiet(bot, "views.publish", 2)
+    await quiet(bot, "views.publish", 3)
+
+
+def test_app_home_shows_streak_freezes_held_per_channel():
+    from bot.services.member_overview import ChannelStanding, MemberOverview
+
+    def standing(channel_id: str, freezes: int) -> ChannelStanding:
+        return ChannelStanding(channel_id, 6, 6, 6, 0, 66, None, freezes=freezes)
+
+    overview = MemberOverview("UALICE", (standing("CQOTD", 1), standing("CMORE", 2)), ())
+    text = json.dumps(home_view(overview)["blocks"], ensure_ascii=False)
+    assert "*Streak freezes*\\n3 held (a missed question keeps your streak)" in text
+    assert "<#CQOTD>: streak 6 (longest 6), 66 points, 6 on time, 0 late, 1 freeze held" in text
+    assert "<#CMORE>: streak 6 (longest 6), 66 points, 6 on time, 0 late, 2 freezes held" in text
 
 
 # ---- the setup form ------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The App Home tab: a member's own page, published each time they open it.
 
-It shows their streaks, points and answer counts across the workspace's channels, their most
-recent answers (which question, when, on time or late) and a short how-to. Everything comes from
+It shows their streaks, points, answer counts and streak freezes across the workspace's channels,
+how many practice questions are due for review, their most recent answers (which question, when,
+on time or late) and a short how-to. Everything comes from
 the core's `member_overview`; nothing is kept in Slack between visits.
 """
 
@@ -62,6 +63,11 @@ def home_view(overview: MemberOverview | None) -> dict:
     else:
         blocks += standing_blocks(overview)
         blocks += recent_blocks(overview.recent)
+    if overview is not None and overview.reviews_due:
+        blocks += sections(
+            f"*Practice:* {plural(overview.reviews_due, 'question')} due for review. "
+            "Run `/qotd quiz` in any channel to go through them privately."
+        )
     if overview is not None and overview.practice_asked:
         blocks.append(
             context(
@@ -82,11 +88,14 @@ def standing_blocks(overview: MemberOverview) -> list[dict]:
         f"*Points*\n{overview.points}",
         f"*Answers*\n{overview.on_time_answers} on time · {overview.late_answers} late",
     ]
+    if overview.freezes:
+        fields.append(f"*Streak freezes*\n{overview.freezes} held (a missed question keeps your streak)")
     blocks = [{"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]}]
     if len(overview.channels) > 1:
         lines = [
             f"• {channel_mention(c.channel_id)}: streak {c.current_streak} (longest {c.longest_streak}), "
             f"{plural(c.points, 'point')}, {c.on_time_answers} on time, {c.late_answers} late"
+            + (f", {plural(c.freezes, 'freeze')} held" if c.freezes else "")
             for c in overview.channels
         ]
         blocks += sections("*By channel* (streaks count per channel)\n" + "\n".join(lines))

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from bot.context import Context
-from bot.db.tables import answers, member_stats, posts, quiz_attempts
+from bot.db.tables import answers, member_stats, posts, quiz_attempts, reviews
 from bot.ports import ChannelRef
 from bot.question_source import WorkspaceQuestions, questions_for
 from bot.topics import topic_title
@@ -31,6 +31,7 @@ class ChannelStanding:
     late_answers: int
     points: int
     last_answered_at: datetime | None
+    freezes: int = 0  # streak freezes held in this channel
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class MemberOverview:
     recent: tuple[RecentAnswer, ...]
     practice_asked: int = 0
     practice_graded: int = 0
+    reviews_due: int = 0  # practice questions due for review now (what /qotd quiz would serve first)
 
     @property
     def points(self) -> int:
@@ -62,6 +64,10 @@ class MemberOverview:
     @property
     def on_time_answers(self) -> int:
         return sum(c.on_time_answers for c in self.channels)
+
+    @property
+    def freezes(self) -> int:
+        return sum(c.freezes for c in self.channels)
 
     @property
     def late_answers(self) -> int:
@@ -123,6 +129,16 @@ async def member_overview(
         ).all()
         # The workspace's questions, so recent answers to approved suggestions show their text too.
         source = await questions_for(ctx, ChannelRef(platform, workspace_id, ""), conn)
+        due_ids = (
+            await conn.execute(
+                select(reviews.c.question_id).where(
+                    reviews.c.platform == platform,
+                    reviews.c.workspace_id == workspace_id,
+                    reviews.c.member_id == member_id,
+                    reviews.c.due_at <= ctx.clock.now(),
+                )
+            )
+        ).scalars().all()
         asked, graded = (
             await conn.execute(
                 select(func.count(), func.count(quiz_attempts.c.grade)).where(
@@ -141,15 +157,18 @@ async def member_overview(
             late_answers=row.late_answers,
             points=row.points,
             last_answered_at=row.last_answered_at,
+            freezes=row.freezes,
         )
         for row in stat_rows
     )
+    offered = {q.id for q in source.eligible()}  # not a topic the workspace turned off, not a removed question
     return MemberOverview(
         member_id=member_id,
         channels=channels,
         recent=tuple(_recent(source, row) for row in answer_rows),
         practice_asked=int(asked or 0),
         practice_graded=int(graded or 0),
+        reviews_due=sum(1 for question_id in due_ids if question_id in offered),
     )
 
 
