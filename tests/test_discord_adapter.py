@@ -34,7 +34,7 @@ from bot.db.tables import answers, processed_events, quiz_attempts, schedules
 from bot.ports import ChannelRef, Member
 from bot.services.answering import AnswerSubmitted
 from tests.conftest import START
-from tests.fakes import FakeDiscord, InteractionRecord, Perm
+from tests.fakes import FakeDiscord, InteractionRecord, Overwrite, Perm
 from tests.support import REPO, make_bank
 
 EPHEMERAL = 64
@@ -902,6 +902,23 @@ async def test_serve_connects_then_ticks_and_stops_cleanly_on_sigterm(fake, tmp_
         assert await asyncio.wait_for(serving, 10) == 0
     (thread,) = fake.threads(fake.qotd_channel)
     assert [m for m in fake.channel_messages(fake.qotd_channel) if buttons(m)]
+
+
+async def test_a_question_posted_without_its_thread_is_explained_in_status(bot: Bot):
+    fake = bot.fake
+    await set_up(bot)
+    # Someone takes away the bot's right to open threads in the channel.
+    fake.qotd_channel.permission_overwrites.append(Overwrite(fake.bot_user.id, 1, deny=Perm.CREATE_PUBLIC_THREADS))
+    bot.clock.set(START + timedelta(hours=2))
+    assert (await bot.app.tick()).posted == 1
+    assert fake.threads(fake.qotd_channel) == []
+    (question,) = [m for m in fake.channel_messages(fake.qotd_channel) if buttons(m)]  # posted, with its Answer button
+    status = text_of(result_message(fake, await slash(fake, fake.admin, "status")))
+    assert "Question #1 has no thread: the bot could not open one here." in status
+    assert "members answer with the Answer button" in status
+
+    await answer_with_modal(bot, question, fake.member, "still counted")  # the form works without a thread
+    assert [r.text for r in await rows(bot.app, select(answers.c.text))] == ["still counted"]
 
 
 def test_the_invite_url_asks_for_the_scopes_and_permissions_the_bot_uses():

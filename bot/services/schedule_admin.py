@@ -209,6 +209,12 @@ async def status(ctx: Context, channel: ChannelRef) -> Reply:
         lines.append(
             f"Open question: #{open_post.seq} ({title}), reveal {local_and_utc(open_post.reveal_at, zone)}."
         )
+        if open_post.message_id and not open_post.thread_id:  # posted, but the platform refused its thread
+            lines.append(
+                f"Question #{open_post.seq} has no thread: the bot could not open one here. Give the bot permission "
+                "to create threads (and to post in them) in this channel; meanwhile members answer with the "
+                "Answer button and the reveal goes to the channel."
+            )
     else:
         lines.append("No question is open right now.")
     for channel_id, reason in elsewhere:
