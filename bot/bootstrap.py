@@ -26,7 +26,7 @@ from bot.due_work import TickReport, due_snapshot, next_due_at, run_due_work
 from bot.errors import DatabaseUnavailable, QotdError
 from bot.log_setup import log_context, new_request_id
 from bot.ports import ChannelRef, ChatPort, Member, Reply
-from bot.question_bank import QuestionBank, load_bank
+from bot.question_bank import Question, QuestionBank, load_bank
 from bot.services.answering import AnswerSubmitted, submit_answer
 from bot.services.withdrawing import AnswerWithdrawn, withdraw_answer
 
@@ -147,6 +147,18 @@ class Qotd:
 
         with _outage_raises("restarting a reinstalled workspace's schedules"):
             return await enable_workspace(self.ctx, platform, workspace_id, reasons)
+
+    @property
+    def bank(self) -> QuestionBank:
+        """The built-in question bank (for adapters' autocomplete and form checks)."""
+        return self.ctx.bank
+
+    async def question(self, channel: ChannelRef, question_id: str) -> Question | None:
+        """One question as the channel's workspace sees it: built in, or one of its approved suggestions."""
+        from bot.question_source import find_question
+
+        with _outage_raises("loading a question"):
+            return await find_question(self.ctx, channel, question_id)
 
     async def suggestion(self, channel: ChannelRef, suggestion_id: int) -> dict | None:
         """One suggestion of the channel's workspace as plain data (for an edit form), or None."""

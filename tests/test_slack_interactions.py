@@ -220,6 +220,22 @@ async def test_show_answer_keeps_the_question_when_slack_sends_no_message_blocks
     assert "Practice question" in text and "about caching?" in text and "Reference answer for caching-" in text
 
 
+async def test_a_suggested_question_is_kept_too_when_slack_sends_no_message_blocks(bot: Bot):
+    suggested = "What is a cache stampede and how do you stop one?"
+    reply = await command(bot, "UALICE", f"suggest question='{suggested}' answer='Many misses on one key rebuilding it at "
+                          "once; let one caller rebuild.' points='one key, many misses; single-flight' topic=caching difficulty=2")
+    sid = reply["text"].split("#")[1].split()[0].strip(".,:")
+    assert "approved" in (await command(bot, "UADMIN", f"admin approve id={sid}"))["text"].lower()
+    await command(bot, "UADMIN", "admin topics disable=caching")  # the workspace's own caching question is the only one
+
+    asked = await command(bot, "UALICE", "quiz caching")
+    assert suggested in all_text(asked)
+    (show,) = buttons(asked["blocks"])
+    shown = await click(bot, "UALICE", show, block_id=actions_of(asked["blocks"])["block_id"])
+    text = all_text(shown)
+    assert "Practice question" in text and suggested in text and "let one caller rebuild" in text
+
+
 async def test_typed_quiz_answer_gets_grade_buttons_too(bot: Bot):
     await command(bot, "UALICE", "quiz")
     shown = await command(bot, "UALICE", "quiz answer")

@@ -62,7 +62,7 @@ async def topics_autocomplete(interaction: discord.Interaction, current: str) ->
 
 async def topic_or_tag_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     needle = current.strip().lower()
-    bank = interaction.client.qotd.ctx.bank  # type: ignore[attr-defined]
+    bank = interaction.client.qotd.bank  # type: ignore[attr-defined]
     names = list(TOPICS) + sorted(t for t in bank.tags() if t not in TOPICS)
     found = [n for n in names if n.startswith(needle)] + [n for n in names if needle in n and not n.startswith(needle)]
     return _choices(found)

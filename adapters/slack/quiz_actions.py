@@ -35,6 +35,7 @@ from adapters.slack.blocks import (
 )
 from adapters.slack.listener_support import SlackContext, body_team, channel_ref, log, run_core
 from bot.commands import GRADES, Quiz
+from bot.errors import DatabaseUnavailable
 from bot.ports import ChannelRef, Reply
 
 GRADE_VALUE = re.compile(rf"(\d+):({'|'.join(GRADES)})")
@@ -57,7 +58,7 @@ def register_quiz_actions(bolt: AsyncApp, ctx: SlackContext) -> None:
             await tell_clicker(respond, reply)
             return
         question_id = block_question(action)
-        kept = kept_blocks(body, (QUIZ_ANSWER_BLOCK, QUIZ_RESULT_BLOCK)) or bank_question(ctx, question_id)
+        kept = kept_blocks(body, (QUIZ_ANSWER_BLOCK, QUIZ_RESULT_BLOCK)) or await question_blocks_for(ctx, body, question_id)
         answer = tagged_sections(escape(reply.text), QUIZ_ANSWER_BLOCK)
         answer += practice_tick(reply)  # "Tick key points" (self_check_actions.py)
         blocks = assemble(kept, answer, quiz_grade_actions(attempt, question_id))
@@ -79,7 +80,7 @@ def register_quiz_actions(bolt: AsyncApp, ctx: SlackContext) -> None:
             await tell_clicker(respond, reply)
             return
         question_id = block_question(action)
-        kept = kept_blocks(body, (QUIZ_RESULT_BLOCK,)) or bank_question(ctx, question_id)
+        kept = kept_blocks(body, (QUIZ_RESULT_BLOCK,)) or await question_blocks_for(ctx, body, question_id)
         result = tagged_sections(escape(reply.text), QUIZ_RESULT_BLOCK)
         actions = quiz_grade_actions(attempt, question_id, chosen=grade, another=True)
         await respond(text=fit(escape(reply.text), FALLBACK_TEXT), blocks=assemble(kept, result, actions), replace_original=True)
@@ -120,8 +121,17 @@ def kept_blocks(body: dict, drop: tuple[str, ...]) -> list[dict]:
     ]
 
 
-def bank_question(ctx: SlackContext, question_id: str | None) -> list[dict]:
-    question = ctx.qotd.ctx.bank.get(question_id) if question_id else None
+async def question_blocks_for(ctx: SlackContext, body: dict, question_id: str | None) -> list[dict]:
+    """The practice question again, when Slack sent the clicked message without its blocks (an ephemeral one).
+
+    Built-in or one of the workspace's approved suggestions; nothing if it cannot be loaded now.
+    """
+    if not question_id:
+        return []
+    try:
+        question = await ctx.qotd.question(action_channel(body), question_id)
+    except DatabaseUnavailable:
+        return []
     return sections(f"*Practice question*\n{escape(question.question)}") if question else []
 
 

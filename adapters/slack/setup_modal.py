@@ -313,7 +313,7 @@ def register_setup_modal(bolt: AsyncApp, ctx: SlackContext) -> None:
         if not errors:
             setup = build_command("setup", [], options)  # every option parsed alone above, so this parses
             assert isinstance(setup, Setup)
-            if not ctx.qotd.ctx.bank.eligible(setup.topics or frozenset(), setup.difficulty or (1, 3)):
+            if not ctx.qotd.bank.eligible(setup.topics or frozenset(), setup.difficulty or (1, 3)):
                 errors[TOPICS_BLOCK] = "No question in the bank matches these topics and difficulty; pick more of either."
         if errors:
             await ack(response_action="errors", errors=errors)
