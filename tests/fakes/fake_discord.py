@@ -54,6 +54,8 @@ from typing import Any, AsyncIterator, Callable, Iterator, Mapping, Sequence
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.seeded_faults import SeededFaults, checked_kinds
+
 log = logging.getLogger("tests.fakes.fake_discord")
 
 DISCORD_EPOCH_MS = 1420070400000
@@ -572,27 +574,21 @@ class Fault:
         return self.hits < self.times and _method_matches(self.method, method) and _path_matches(self.pattern, path)
 
 
-FAULT_KINDS = ("500", "429", "timeout_after_accept", "disconnect_after_accept")
-
-
 @dataclass
-class FaultPlan:
+class FaultPlan(SeededFaults):
     """Random, seeded failures for a share of the REST requests (see `FakeDiscord.inject_faults`)."""
 
-    rate: float
-    kinds: tuple[str, ...]
-    rng: random.Random
-    method: str | None
-    pattern: str | re.Pattern[str]
-    hold: float  # seconds a "timeout_after_accept" answer is held back
-    retry_after: tuple[float, float]  # a 429's retry_after is drawn from this range
+    method: str | None = None
+    pattern: str | re.Pattern[str] = "*"
+    hold: float = 1.0  # seconds a "timeout_after_accept" answer is held back
+    retry_after: tuple[float, float] = (0.05, 0.2)  # a 429's retry_after is drawn from this range
 
     def pick(self, method: str, path: str) -> Fault | None:
         if not (_method_matches(self.method, method) and _path_matches(self.pattern, path)):
             return None
-        if self.rng.random() >= self.rate:
+        kind = self.draw()
+        if kind is None:
             return None
-        kind = self.rng.choice(self.kinds)
         status = {"500": 500, "429": 429}.get(kind, 200)
         retry_after = round(self.rng.uniform(*self.retry_after), 3)
         return Fault(method, path, status, retry_after, hits=1, commit=kind not in ("500", "429"), kind=kind)
@@ -1106,11 +1102,8 @@ class FakeDiscord:
         - "disconnect_after_accept": the request takes effect, then the connection closes unanswered.
         `fail_next` faults come first. `fault_counts` counts what was injected; `clear_faults()` ends it.
         """
-        unknown = set(kinds) - set(FAULT_KINDS)
-        if unknown or not kinds:
-            raise ValueError(f"fault kinds must be among {FAULT_KINDS}, not {sorted(unknown) or 'none'}")
         self.fault_plan = FaultPlan(
-            rate, tuple(kinds), random.Random(seed), method.upper() if method else None, path_pattern, hold, retry_after
+            rate, checked_kinds(kinds), random.Random(seed), method.upper() if method else None, path_pattern, hold, retry_after
         )
         return self.fault_plan
 

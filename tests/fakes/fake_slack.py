@@ -30,6 +30,8 @@ import aiohttp
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
+from tests.fakes.seeded_faults import SeededFaults, checked_kinds
+
 TEAM_ID = "T0QOTD"
 BOT_USER_ID = "UBOTQOTD"
 BOT_ID = "BQOTD"
@@ -46,26 +48,18 @@ class Call:
     fault: str | None = None  # the injected fault kind that answered this call, if any
 
 
-FAULT_KINDS = ("500", "429", "timeout_after_accept", "disconnect_after_accept")
-
-
 @dataclass
-class FaultPlan:
+class FaultPlan(SeededFaults):
     """Random, seeded failures for a share of the Web API calls (see `FakeSlack.inject_faults`)."""
 
-    rate: float
-    kinds: tuple[str, ...]
-    rng: random.Random
-    methods: frozenset[str] | None  # None: every Web API method
-    hold: float  # seconds a "timeout_after_accept" answer is held back
-    retry_after: int  # the 429's Retry-After, whole seconds as Slack sends it
+    methods: frozenset[str] | None = None  # None: every Web API method
+    hold: float = 1.0  # seconds a "timeout_after_accept" answer is held back
+    retry_after: int = 0  # the 429's Retry-After, whole seconds as Slack sends it
 
     def pick(self, method: str) -> str | None:
         if self.methods is not None and method not in self.methods:
             return None
-        if self.rng.random() >= self.rate:
-            return None
-        return self.rng.choice(self.kinds)
+        return self.draw()
 
 
 @dataclass
@@ -171,10 +165,7 @@ class FakeSlack:
         - "disconnect_after_accept": the call takes effect, then the connection is closed unanswered.
         `fault_counts` counts what was injected; `stop_faults()` ends it.
         """
-        unknown = set(kinds) - set(FAULT_KINDS)
-        if unknown or not kinds:
-            raise ValueError(f"fault kinds must be among {FAULT_KINDS}, not {sorted(unknown) or 'none'}")
-        self.faults = FaultPlan(rate, tuple(kinds), random.Random(seed), frozenset(methods) if methods else None,
+        self.faults = FaultPlan(rate, checked_kinds(kinds), random.Random(seed), frozenset(methods) if methods else None,
                                 hold, retry_after)
         return self.faults
 
