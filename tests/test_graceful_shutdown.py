@@ -73,21 +73,42 @@ async def scheduled_pg():
         drop_pg_database(url)
 
 
+def start_bot(db_url: str, slack: SlowSlack, log_dir, **settings: str) -> tuple[dict, BotProcess]:
+    """A real `qotd run` in Slack HTTP mode on `db_url`, posting to `slack`; returns its environment and process."""
+    env = bot_env(db_url, slack, port=free_port(), token="xoxb-qotd-0", QOTD_CLAIM_TIMEOUT=f"{CLAIM_TIMEOUT}s", **settings)
+    return env, BotProcess("qotd", env, log_dir / "qotd.log").start()
+
+
+async def fan_out_under_way(bot: BotProcess, db_url: str, slack: SlowSlack) -> None:
+    await wait_until_listening(bot)
+    await make_all_due(db_url)
+    await eventually("the fan-out to be under way", lambda: len(question_posts(slack)) >= 20, timeout=60, bots=[bot])
+
+
+async def restart_posts_the_rest(env: dict, first: BotProcess, db_url: str, timeout: float) -> BotProcess:
+    """A second process right after the first: it posts every question still missing, then stops cleanly."""
+    restarted = BotProcess("qotd-restarted", env, first.log_path).start()
+    await eventually("the remaining questions to be posted", lambda: _all_posted(db_url), timeout=timeout, bots=[restarted])
+    restarted.signal(signal.SIGTERM)
+    assert await restarted.wait(PROMPT_EXIT) == 0, restarted.tail()
+    return restarted
+
+
+async def assert_each_channel_posted_once(slack: SlowSlack, db_url: str) -> None:
+    assert per_channel(question_posts(slack)) == {channel: 1 for channel in channel_ids(CHANNELS)}
+    rows = await sql(db_url, "SELECT channel_id, message_id FROM posts WHERE status = 'posted'")
+    assert dict(rows) == {str(c.params["channel"]): c.response["ts"] for c in question_posts(slack)}
+
+
 @needs_postgresql
 async def test_sigterm_mid_fan_out_finishes_in_flight_posts_and_a_restart_posts_the_rest_once(scheduled_pg, tmp_path):
     db_url = scheduled_pg
     async with SlowSlack(SLACK_DELAY) as slack:
         slack.channels.update(channel_ids(CHANNELS))
-        env = bot_env(
-            db_url, slack, port=free_port(), token="xoxb-qotd-0",
-            QOTD_CLAIM_TIMEOUT=f"{CLAIM_TIMEOUT}s", QOTD_POST_CONCURRENCY=str(IN_FLIGHT),
-        )
-        first = BotProcess("qotd", env, tmp_path / "qotd.log").start()
+        env, first = start_bot(db_url, slack, tmp_path, QOTD_POST_CONCURRENCY=str(IN_FLIGHT))
         restarted = None
         try:
-            await wait_until_listening(first)
-            await make_all_due(db_url)
-            await eventually("the fan-out to be under way", lambda: len(question_posts(slack)) >= 20, timeout=60, bots=[first])
+            await fan_out_under_way(first, db_url, slack)
 
             first.signal(signal.SIGTERM)
             signalled, posted_at_signal = time.monotonic(), len(question_posts(slack))
@@ -111,21 +132,12 @@ async def test_sigterm_mid_fan_out_finishes_in_flight_posts_and_a_restart_posts_
 
             # A restart picks up the rest (and anything the first let go of), each channel exactly once.
             slack.delay = 0
-            restarted = BotProcess("qotd-restarted", env, first.log_path).start()
-            await eventually(
-                "the remaining questions to be posted",
-                lambda: _all_posted(db_url), timeout=60, bots=[restarted],
-            )
-            restarted.signal(signal.SIGTERM)
-            assert await restarted.wait(PROMPT_EXIT) == 0, restarted.tail()
+            restarted = await restart_posts_the_rest(env, first, db_url, timeout=60)
         finally:
             for bot in (first, restarted):
                 if bot is not None:
                     await bot.stop()
-        questions = per_channel(question_posts(slack))
-        assert questions == {channel: 1 for channel in channel_ids(CHANNELS)}
-        rows = await sql(db_url, "SELECT channel_id, message_id FROM posts WHERE status = 'posted'")
-        assert dict(rows) == {str(c.params["channel"]): c.response["ts"] for c in question_posts(slack)}
+        await assert_each_channel_posted_once(slack, db_url)
         print(f"SIGTERM after {posted_by_first} of {CHANNELS} questions: exited 0 in {took:.1f} s")
 
 
@@ -143,16 +155,10 @@ async def test_sigterm_while_slack_hangs_abandons_the_posts_after_the_grace_and_
     db_url = scheduled_pg
     async with SlowSlack() as slack:
         slack.channels.update(channel_ids(CHANNELS))
-        env = bot_env(
-            db_url, slack, port=free_port(), token="xoxb-qotd-0",
-            QOTD_CLAIM_TIMEOUT=f"{CLAIM_TIMEOUT}s", QOTD_SHUTDOWN_GRACE="2s",
-        )
-        first = BotProcess("qotd", env, tmp_path / "qotd.log").start()
+        env, first = start_bot(db_url, slack, tmp_path, QOTD_SHUTDOWN_GRACE="2s")
         restarted = None
         try:
-            await wait_until_listening(first)
-            await make_all_due(db_url)
-            await eventually("the fan-out to be under way", lambda: len(question_posts(slack)) >= 20, timeout=60, bots=[first])
+            await fan_out_under_way(first, db_url, slack)
             slack.gate = asyncio.Event()  # from now on Slack takes requests in and never answers
             await eventually("posts to hang in Slack", lambda: slack.waiting > 0, timeout=30, bots=[first])
 
@@ -174,11 +180,8 @@ async def test_sigterm_while_slack_hangs_abandons_the_posts_after_the_grace_and_
             slack.gate.set()  # Slack recovers; what the first process gave up on never reached it
             await eventually("the abandoned requests to be dropped", lambda: slack.waiting == 0, timeout=10)
             started = time.monotonic()
-            restarted = BotProcess("qotd-restarted", env, first.log_path).start()
-            await eventually("the remaining questions to be posted", lambda: _all_posted(db_url), timeout=40, bots=[restarted])
-            assert time.monotonic() - started < CLAIM_TIMEOUT
-            restarted.signal(signal.SIGTERM)
-            assert await restarted.wait(PROMPT_EXIT) == 0, restarted.tail()
+            restarted = await restart_posts_the_rest(env, first, db_url, timeout=40)
+            assert time.monotonic() - started < CLAIM_TIMEOUT + PROMPT_EXIT  # not held back by the claim timeout
         finally:
             if slack.gate is not None:
                 slack.gate.set()
@@ -186,9 +189,7 @@ async def test_sigterm_while_slack_hangs_abandons_the_posts_after_the_grace_and_
                 if bot is not None:
                     await bot.stop()
         assert slack.dropped >= 1
-        assert per_channel(question_posts(slack)) == {channel: 1 for channel in channel_ids(CHANNELS)}
-        rows = await sql(db_url, "SELECT channel_id, message_id FROM posts WHERE status = 'posted'")
-        assert dict(rows) == {str(c.params["channel"]): c.response["ts"] for c in question_posts(slack)}
+        await assert_each_channel_posted_once(slack, db_url)
         print(f"SIGTERM with Slack hanging, after {posted_by_first} of {CHANNELS} questions: exited 0 in {took:.1f} s, "
               f"{len(claimed)} claims let go of")
 
